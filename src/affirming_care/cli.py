@@ -1,0 +1,50 @@
+"""The ``affirming_care`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from affirming_care.loader import ContentError, load_course
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate every content file; print each problem as FILE:LINE: FIELD: MESSAGE."""
+    try:
+        course = load_course(args.content)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    n_v = len(course.all_vignettes())
+    n_q = len(course.all_questions())
+    n_r = len(course.all_reflections())
+    print(
+        f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
+    )
+    return 0
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="affirming_care", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="validate all course content (vignettes, checks, rubrics)")
+    p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
