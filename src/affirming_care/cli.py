@@ -28,6 +28,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assignments(args: argparse.Namespace) -> int:
+    """Write every module's nbgrader source assignment from its YAML (or check they are current)."""
+    from affirming_care.assignments import SOURCE, assignment_path, render_assignment
+
+    course = load_course(args.content)
+    stale = []
+    for mid, mod in sorted(course.modules.items()):
+        path = assignment_path(mid, SOURCE)
+        text = render_assignment(course, mod, args.notebooks)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if text == current:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        for path in stale:
+            print(f"{path}: out of date; run `affirming_care assignments`", file=sys.stderr)
+        return 1
+    print(f"{len(course.modules)} assignments {'checked' if args.check else 'up to date'}.")
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -37,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate all course content (vignettes, checks, rubrics)")
     p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument("--notebooks", type=Path, default=Path(__file__).resolve().parents[2] / "notebooks")
+    p.add_argument("--check", action="store_true", help="only report assignments that are out of date")
+    p.set_defaults(func=cmd_assignments)
     return parser
 
 

@@ -174,27 +174,53 @@ class Vignette(Strict):
     scenes: list[Scene] = Field(min_length=1)
     endings: list[Ending] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _graph_is_whole(self) -> Vignette:
+    def graph_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Where the case's branches are broken, as (field path, message) pairs.
+
+        Checked by the loader rather than a validator, so each problem can point at its own line.
+        """
         scene_ids = [s.id for s in self.scenes]
         ending_ids = [e.id for e in self.endings]
         targets = set(scene_ids) | set(ending_ids)
-        if len(targets) != len(scene_ids) + len(ending_ids):
-            raise ValueError("scene and ending ids must all be different")
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        seen: set[str] = set()
+        for i, sid in enumerate(scene_ids):
+            if sid in seen:
+                found.append((("scenes", i, "id"), f"{sid!r} is used twice"))
+            seen.add(sid)
+        for i, eid in enumerate(ending_ids):
+            if eid in seen:
+                found.append((("endings", i, "id"), f"{eid!r} is already a scene or ending id"))
+            seen.add(eid)
         if self.start not in scene_ids:
-            raise ValueError(f"start {self.start!r} is not a scene id; scenes are {scene_ids}")
-        for scene in self.scenes:
-            for nxt in [scene.next, *(c.next for c in scene.choices)]:
-                if nxt is not None and nxt not in targets:
-                    raise ValueError(
-                        f"scene {scene.id!r} leads to {nxt!r}, which is no scene or ending; "
-                        f"expected one of {sorted(targets)}"
+            found.append((("start",), f"{self.start!r} is not a scene id; expected one of {scene_ids}"))
+        expected = f"expected a scene or ending id: {sorted(targets)}"
+        for i, scene in enumerate(self.scenes):
+            if scene.next is not None and scene.next not in targets:
+                found.append(
+                    (("scenes", i, "next"), f"leads to {scene.next!r}, which does not exist; {expected}")
+                )
+            for j, c in enumerate(scene.choices):
+                if c.next not in targets:
+                    found.append(
+                        (
+                            ("scenes", i, "choices", j, "next"),
+                            f"leads to {c.next!r}, which does not exist; {expected}",
+                        )
                     )
-        reached = self.reachable()
-        unreached = [t for t in scene_ids + ending_ids if t not in reached]
-        if unreached:
-            raise ValueError(f"these scenes or endings can never be reached: {unreached}")
-        return self
+        if not found:
+            reached = self.reachable()
+            for i, sid in enumerate(scene_ids):
+                if sid not in reached:
+                    found.append(
+                        (("scenes", i, "id"), f"scene {sid!r} can never be reached from {self.start!r}")
+                    )
+            for i, eid in enumerate(ending_ids):
+                if eid not in reached:
+                    found.append(
+                        (("endings", i, "id"), f"ending {eid!r} can never be reached from {self.start!r}")
+                    )
+        return found
 
     def reachable(self) -> set[str]:
         seen, todo = set(), [self.start]

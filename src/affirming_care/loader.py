@@ -117,6 +117,17 @@ def load_model(model: type[M], path: Path) -> M:
         raise ContentError(problems) from None
 
 
+def load_vignette(path: Path) -> Vignette:
+    """Validate one case file: its fields, then its branches (every ``next`` leads somewhere)."""
+    v = load_model(Vignette, path)
+    broken = v.graph_problems()
+    if broken:
+        raise ContentError(
+            [Problem(path, line_of(_LINES[path], loc), _field(loc), msg) for loc, msg in broken]
+        )
+    return v
+
+
 @dataclass
 class ModuleContent:
     meta: ModuleMeta
@@ -249,7 +260,11 @@ def load_course(root: Path | None = None) -> Course:
             )
         mod = ModuleContent(meta=meta, folder=folder)
         for vfile in sorted((folder / "vignettes").glob("*.yml")):
-            v = _collect(Vignette, vfile, problems)
+            try:
+                v: Vignette | None = load_vignette(vfile)
+            except ContentError as exc:
+                problems += exc.problems
+                v = None
             if v is not None:
                 if v.id != vfile.stem:
                     problems.append(

@@ -1,0 +1,37 @@
+# Two commands do all the set-up (see README): `make course` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: course test lint book assignments clean
+
+# Create the environment once, and again whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Open the course in JupyterLab at the welcome notebook.
+course: $(STAMP)
+	$(BIN)/jupyter lab notebooks/m00-welcome.ipynb
+
+## Run every test: lint, content validation, unit tests, notebooks (nbval), nbgrader, the book, the browser.
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/affirming_care check
+	$(BIN)/affirming_care assignments --check
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+
+## Build the book into _build/html (the tests build it in a temporary folder).
+book: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going
+
+## Rewrite assignments/source from the content after changing a module.
+assignments: $(STAMP)
+	$(BIN)/affirming_care assignments
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,34 @@
+"""Shared fixtures: the mini course under tests/fixtures, and a clean answer folder per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from affirming_care.loader import cached_course
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+MINI = TESTS / "fixtures" / "mini-course"
+
+
+@pytest.fixture
+def mini_course(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A copy of the one-module mini course, used as the content for this test."""
+    root = tmp_path / "mini-course"
+    shutil.copytree(MINI, root)
+    monkeypatch.setenv("AFFIRMING_CARE_CONTENT", str(root / "content"))
+    cached_course.cache_clear()
+    yield root
+    cached_course.cache_clear()
+
+
+@pytest.fixture
+def answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder where the widgets keep this test's answer store."""
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    monkeypatch.setenv("AFFIRMING_CARE_ANSWERS", str(folder))
+    return folder

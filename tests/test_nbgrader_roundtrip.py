@@ -1,0 +1,134 @@
+"""The Module 2 assignment through nbgrader: generate, release, submit, autograde, feedback, export.
+
+Runs in a temporary course folder; nothing is written to the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from affirming_care import nbcourse
+from affirming_care.loader import load_course
+from affirming_care.store import AnswerFile, CheckRecord
+
+pytestmark = pytest.mark.slow
+MODULE = "m02"
+
+
+def page_text(path: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One course folder, three learners, autograded and with feedback generated."""
+    root = nbcourse.init_course(tmp_path_factory.mktemp("course"), [MODULE])
+    api = nbcourse.api(root)
+    result = api.generate_assignment(MODULE)
+    assert result["success"], result["error"]
+
+    questions = load_course().module(MODULE).questions
+    right = {q.id: sorted(q.answer) for q in questions}
+    wrong = {q.id: [o.id for o in q.options if not o.correct][:1] for q in questions}
+    half = len(questions) // 2
+    partly = {q.id: (right if i < half else wrong)[q.id] for i, q in enumerate(questions)}
+    learners = {"all_correct": right, "partly_correct": partly, "no_answer_file": None}
+    for student, answers in learners.items():
+        folder = root / "submitted" / student / MODULE
+        shutil.copytree(root / "release" / MODULE, folder)
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+        if answers is not None:
+            store = AnswerFile(module=MODULE, checks={k: CheckRecord(selected=v) for k, v in answers.items()})
+            (folder / f"{MODULE}-answers.json").write_text(store.model_dump_json())
+    for student in learners:
+        result = api.autograde(MODULE, student)
+        assert result["success"], result["error"]
+        result = api.generate_feedback(MODULE, student)
+        assert result["success"], result["error"]
+    return {"root": root, "api": api, "questions": questions, "half": half}
+
+
+def test_the_release_has_no_hidden_tests_and_no_model_answers(graded: dict) -> None:
+    released = nbformat.read(graded["root"] / "release" / MODULE / f"{MODULE}.ipynb", as_version=4)
+    source = nbformat.read(graded["root"] / "source" / MODULE / f"{MODULE}.ipynb", as_version=4)
+    text = json.dumps(released)
+
+    assert "BEGIN HIDDEN TESTS" in json.dumps(source)
+    assert "BEGIN HIDDEN TESTS" not in text
+    assert "expect_answer(" not in text.replace("import expect_answer", "")
+    assert '"correct"' not in text
+    answer_cells = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert [c.source for c in answer_cells] == ["Write your reflection here."]
+
+
+def test_code_cells_are_locked_so_learners_only_click_and_type(graded: dict) -> None:
+    released = nbformat.read(graded["root"] / "release" / MODULE / f"{MODULE}.ipynb", as_version=4)
+
+    code = [c for c in released.cells if c.cell_type == "code"]
+
+    assert code and all(c.metadata["nbgrader"]["locked"] for c in code)
+
+
+def test_three_submissions_autograde_to_the_expected_scores(graded: dict) -> None:
+    questions, half = graded["questions"], graded["half"]
+    total = sum(q.points for q in questions)
+    expected = {
+        "all_correct": total,
+        "partly_correct": sum(q.points for q in questions[:half]),
+        "no_answer_file": 0,
+    }
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded['root'] / 'gradebook.db'}") as gb:
+        scores = {s: gb.find_submission(MODULE, s).code_score for s in expected}
+        needs_manual = {s: gb.find_submission(MODULE, s).needs_manual_grade for s in expected}
+
+    assert scores == expected
+    assert not any(needs_manual.values())  # unchanged reflection stubs score 0 without a grader
+
+
+def test_a_missing_answer_file_is_explained_on_stdout(graded: dict) -> None:
+    notebook = graded["root"] / "autograded" / "no_answer_file" / MODULE / f"{MODULE}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    streams = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream"]
+
+    assert streams and all(o.name == "stdout" for o in streams)
+    assert any("No answer file" in o.text for o in streams)
+
+
+def test_feedback_holds_scores_and_rubric_but_no_answer_key(graded: dict) -> None:
+    for student in ("all_correct", "partly_correct", "no_answer_file"):
+        text = page_text(graded["root"] / "feedback" / student / MODULE / f"{MODULE}.html")
+
+        assert "Score:" in text
+        assert "Accuracy to the guide" in text  # the rubric
+        assert "HIDDEN TESTS" not in text
+        assert "expect_answer(" not in text
+        assert "Traceback" not in text
+
+
+def test_export_holds_the_scores(graded: dict, tmp_path: Path) -> None:
+    out = tmp_path / "grades.csv"
+    bindir = Path(sys.executable).parent
+    subprocess.run(
+        [str(bindir / "nbgrader"), "export", "--to", str(out)],
+        cwd=graded["root"],
+        check=True,
+        capture_output=True,
+    )
+
+    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(out.open())}
+    total = sum(q.points for q in graded["questions"])
+    assert rows["all_correct"] == total
+    assert rows["no_answer_file"] == 0
+    assert 0 < rows["partly_correct"] < total
