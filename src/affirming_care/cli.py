@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,7 +54,34 @@ def cmd_assignments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_curriculum(args: argparse.Namespace) -> int:
+    """Show which guide points each module teaches and what assesses them; --write updates touched_by."""
+    from affirming_care.curriculum import assessed, render_curriculum, touches, write_curriculum
+
+    course = load_course(args.content)
+    if args.write:
+        print(f"wrote {write_curriculum(course)}")
+        return 0
+    stale = render_curriculum(course) != (course.root / "curriculum.yml").read_text(encoding="utf-8")
+    found, graded = touches(course), assessed(course)
+    for point in course.curriculum.points:
+        print(
+            f"{point.id:24} taught in {','.join(point.taught_in):12} "
+            f"{len(found[point.id]):3} items, {len(graded[point.id]):2} assessed"
+        )
+    if stale:
+        print(
+            "curriculum.yml touched_by is out of date: run `affirming_care curriculum --write`",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
+
+COMMAND_GROUPS = ["grade_cli", "cohort_cli"]
+"""Modules that add their own subcommands with ``register(subparsers)``."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks", type=Path, default=Path(__file__).resolve().parents[2] / "notebooks")
     p.add_argument("--check", action="store_true", help="only report assignments that are out of date")
     p.set_defaults(func=cmd_assignments)
+    p = sub.add_parser("curriculum", help="show guide-point coverage; --write updates curriculum.yml")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument("--write", action="store_true", help="rewrite touched_by in curriculum.yml")
+    p.set_defaults(func=cmd_curriculum)
+    for name in COMMAND_GROUPS:
+        try:
+            group = importlib.import_module(f"affirming_care.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"affirming_care.{name}":
+                raise
+            continue
+        group.register(sub)
     return parser
 
 
