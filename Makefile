@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## Open the course in JupyterLab at the welcome notebook.
 course: $(STAMP)
-	$(BIN)/jupyter lab notebooks/m00-welcome.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/m00-welcome.ipynb
 
 ## Run every test: lint, content validation, unit tests, notebooks (nbval), nbgrader, the book, the browser.
 test: $(STAMP)

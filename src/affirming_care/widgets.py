@@ -27,6 +27,17 @@ def _button(label: str, tooltip: str, on_click: Any, style: str = "") -> w.Butto
     return b
 
 
+# ipywidgets draws a radio or checkbox label on one line and cuts it off; responses here are
+# whole sentences, so let them wrap, and keep the keyboard focus ring visible.
+_STYLE = (
+    "<style>.ac-vignette-widget .widget-radio-box label, .ac-check-widget .widget-radio-box label,"
+    " .ac-check-widget .widget-checkbox label {white-space: normal; height: auto; line-height: 1.4;"
+    " margin-bottom: .4em; overflow: visible;} .ac-vignette-widget .widget-radio-box,"
+    " .ac-check-widget .widget-radio-box {height: auto;} .ac-vignette-widget :focus-visible,"
+    " .ac-check-widget :focus-visible {outline: 2px solid #1a5fb4; outline-offset: 2px;}</style>"
+)
+
+
 def _warning_html(text: str | None) -> str:
     return f'<div class="ac-warning" role="alert"><strong>Note:</strong> {escape(text)}</div>' if text else ""
 
@@ -54,6 +65,7 @@ class VignetteWidget(_StaticHtml, w.VBox):
         self.record: VignetteRecord = store.vignette(vignette.id)
         self.chosen: str | None = None
         """The response chosen at the current decision point (its feedback is showing)."""
+        self._interacted = False
         self._render()
 
     # The learner's actions --------------------------------------------------------------------
@@ -84,6 +96,7 @@ class VignetteWidget(_StaticHtml, w.VBox):
     def try_again(self) -> None:
         """Hide the feedback and choose another response at the same point."""
         self.chosen = None
+        self._interacted = True
         self._render()
 
     def go_on(self) -> None:
@@ -135,17 +148,23 @@ class VignetteWidget(_StaticHtml, w.VBox):
 
     def _save(self) -> None:
         self.store.put_vignette(self.v.id, self.record)
+        self._interacted = True
         self._render()
 
     # Drawing ----------------------------------------------------------------------------------
 
     def _render(self) -> None:
+        self._focus_next: w.DOMWidget | None = None
         head = w.HTML(
-            _warning_html(self.store.warning)
+            _STYLE
+            + _warning_html(self.store.warning)
             + f'<p class="ac-kicker">Case</p><h3>{render.md_inline(self.v.title)}</h3>'
             f'<p class="ac-client">{render.client_line(self.v)}</p>{render.md(self.v.summary)}'
         )
         self.children = [head, *self._body()]
+        if self._focus_next is not None and self._interacted:
+            # Keep keyboard and screen-reader users where the case continues.
+            self._focus_next.focus()
 
     def _body(self) -> list[w.Widget]:
         status, cur = self.record.status, self.current
@@ -180,55 +199,36 @@ class VignetteWidget(_StaticHtml, w.VBox):
         assert scene is not None
         text = w.HTML(render.md(scene.text))
         if not scene.choices:
-            return [
-                text,
-                w.HBox([_button("Continue", "Continue the case", self.go_on, "primary"), *nav]),
-            ]
+            self._focus_next = _button("Continue", "Continue the case", self.go_on, "primary")
+            return [text, w.HBox([self._focus_next, *nav])]
         if self.chosen is None:
-            picker = w.RadioButtons(
-                options=[(f"{chr(65 + i)}. {c.text}", c.id) for i, c in enumerate(scene.choices)],
-                value=None,
-                description=scene.prompt,
-                layout=FULL,
-                style={"description_width": "initial"},
-            )
-            picker.add_class("ac-choices")
-
-            def submit() -> None:
-                if picker.value is not None:
-                    self.choose(picker.value)
-
-            choose = _button(
-                "Choose this response",
-                "See feedback on the response you selected",
-                submit,
-                "primary",
-            )
-            return [text, picker, w.HBox([choose, *nav])]
+            # One button per response: Tab and Enter work inside a notebook, where JupyterLab
+            # takes the arrow keys (so a radio group could not be operated by keyboard).
+            responses = []
+            for i, c in enumerate(scene.choices):
+                b = _button(
+                    f"{chr(65 + i)}. {c.text}",
+                    "Choose this response and see feedback on it",
+                    lambda cid=c.id: self.choose(cid),
+                )
+                b.layout = FULL
+                responses.append(b)
+            choices = w.VBox(responses, layout=FULL)
+            choices.add_class("ac-choices")
+            self._focus_next = responses[0]
+            return [text, w.HTML(f"<p><strong>{escape(scene.prompt)}</strong></p>"), choices, w.HBox(nav)]
         chosen = next(c for c in scene.choices if c.id == self.chosen)
         label = chr(65 + scene.choices.index(chosen))
+        again = _button("Try another response", "Hide this feedback and choose again", self.try_again)
+        go = _button("Continue", f"Continue the case after response {label}", self.go_on, "primary")
+        self._focus_next = go
         return [
             text,
             w.HTML(
                 f"<p><strong>You chose {label}:</strong> {render.md_inline(chosen.text)}</p>"
                 f'<div role="status" aria-live="polite">{self.feedback_html}</div>'
             ),
-            w.HBox(
-                [
-                    _button(
-                        "Try another response",
-                        "Hide this feedback and choose again",
-                        self.try_again,
-                    ),
-                    _button(
-                        "Continue",
-                        f"Continue the case after response {label}",
-                        self.go_on,
-                        "primary",
-                    ),
-                    *nav,
-                ]
-            ),
+            w.HBox([again, go, *nav]),
         ]
 
     def static_html(self) -> str:
@@ -275,11 +275,11 @@ class CheckWidget(_StaticHtml, w.VBox):
     def submit(self) -> None:
         """Save the selection as the answer and show feedback (or, graded, a receipt)."""
         if not self.selected:
-            self._render(message="Choose an answer first.")
+            self._show_status("Choose an answer first.")
             return
         self.store.answer_check(self.q.id, sorted(self.selected))
         self.answered = True
-        self._render()
+        self._show_status()
 
     @property
     def correct(self) -> bool:
@@ -303,41 +303,50 @@ class CheckWidget(_StaticHtml, w.VBox):
             )
         return f"<p><strong>{verdict}</strong></p>{missed}<ul>{items}</ul>"
 
-    def _render(self, message: str = "") -> None:
+    def _render(self) -> None:
         title = f"Question {self.number}" if self.number else "Check your understanding"
         how = "Choose one answer." if self.q.kind == "single" else "Choose every answer that applies."
         head = w.HTML(
-            _warning_html(self.store.warning)
+            _STYLE
+            + _warning_html(self.store.warning)
             + f"<p><strong>{title}.</strong> {render.md_inline(self.q.prompt)} <em>{how}</em></p>"
         )
-        if self.q.kind == "single":
-            picker: w.Widget = w.RadioButtons(
-                options=[(o.text, o.id) for o in self.q.options],
-                value=next(iter(self.selected)) if self.selected else None,
-                description="Your answer",
-                layout=FULL,
-                style={"description_width": "initial"},
+        # Checkboxes for both kinds: each is its own Tab stop, and Space ticks it. (JupyterLab
+        # takes the arrow keys inside a notebook, which a radio group needs.) A single-choice
+        # question unticks the others, and says so in its instruction.
+        self._boxes: dict[str, w.Checkbox] = {}
+        for i, o in enumerate(self.q.options):
+            box = w.Checkbox(
+                value=o.id in self.selected, description=f"{chr(65 + i)}. {o.text}", indent=False, layout=FULL
             )
-            picker.observe(lambda ch: self.select(*([ch["new"]] if ch["new"] else [])), names="value")
-            options: list[w.Widget] = [picker]
-        else:
-            options = []
-            for o in self.q.options:
-                box = w.Checkbox(value=o.id in self.selected, description=o.text, indent=False, layout=FULL)
-                box.observe(lambda ch, oid=o.id: self._toggle(oid, ch["new"]), names="value")
-                options.append(box)
+            box.observe(lambda ch, oid=o.id: self._toggle(oid, ch["new"]), names="value")
+            self._boxes[o.id] = box
+        options: list[w.Widget] = list(self._boxes.values())
         label = "Save my answer" if self.graded else "Check my answer"
         button = _button(label, f"{label} to {title.lower()}", self.submit, "primary")
-        if self.graded and self.answered:
-            message = message or (
-                f"Saved: {', '.join(sorted(self.selected)).upper()}. "
-                "You can change it until you submit the assignment."
-            )
-        status = w.HTML(f'<div role="status" aria-live="polite">{escape(message)}{self.feedback_html}</div>')
-        self.children = [head, *options, button, status]
+        self._status = w.HTML()
+        self._show_status()
+        self.children = [head, *options, button, self._status]
+
+    def _show_status(self, message: str = "") -> None:
+        """Update only the status line, so keyboard focus stays on the button just pressed."""
+        if self.graded and self.answered and not message:
+            letters = ", ".join(chr(65 + i) for i, o in enumerate(self.q.options) if o.id in self.selected)
+            message = f"Saved: {letters}. You can change it until you submit the assignment."
+        self._status.value = (
+            f'<div role="status" aria-live="polite">{escape(message)}{self.feedback_html}</div>'
+        )
 
     def _toggle(self, option_id: str, on: bool) -> None:
-        self.selected = (self.selected | {option_id}) if on else (self.selected - {option_id})
+        if on and self.q.kind == "single":
+            self.selected = {option_id}
+            for oid, box in self._boxes.items():
+                if oid != option_id and box.value:
+                    box.value = False
+        elif on:
+            self.selected = self.selected | {option_id}
+        else:
+            self.selected = self.selected - {option_id}
 
     def static_html(self) -> str:
         return render.question_html(self.q, self.number)
