@@ -114,6 +114,8 @@ def test_a_graded_check_saves_without_revealing_the_answer(mini_course: Path, an
     check.submit()
 
     status = check.children[-1].value
+    static = check._repr_mimebundle_()["text/html"]
+    assert "data-correct" not in static and "Answer and explanations" not in static
     assert "Saved: B" in status
     assert "Not quite" not in status and "Correct" not in status
 

@@ -119,8 +119,12 @@ def vignette_html(v: Vignette) -> str:
     return "".join(parts)
 
 
-def question_html(q: Question, number: int | None = None) -> str:
-    """A check as a real form (the book's script makes it answerable) with every explanation."""
+def question_html(q: Question, number: int | None = None, reveal: bool = True) -> str:
+    """A check as a real form (the book's script makes it answerable) with every explanation.
+
+    ``reveal=False`` (graded assignments) leaves out the answers and explanations: this HTML is
+    saved in the learner's notebook, so it must not carry the key.
+    """
     kind = "radio" if q.kind == "single" else "checkbox"
     how = "Choose one answer." if q.kind == "single" else "Choose every answer that applies."
     title = f"Question {number}" if number else "Check your understanding"
@@ -136,6 +140,9 @@ def question_html(q: Question, number: int | None = None) -> str:
             f' <label for="{oid}">{md_inline(o.text)}</label></div>'
         )
     parts.append("</fieldset>")
+    if not reveal:
+        parts.append("</form>")
+        return "".join(parts)
     parts.append('<details class="ac-explanations"><summary>Answer and explanations</summary><ul>')
     for o in q.options:
         verdict = "Correct" if o.correct else "Not correct"
@@ -153,8 +160,11 @@ def rubric_html(rubric: Rubric) -> str:
     head = "".join(f'<th scope="col">{level.score}</th>' for level in rubric.criteria[0].levels)
     rows = []
     for c in rubric.criteria:
-        cells = "".join(f"<td>{escape(level.description)}</td>" for level in c.levels)
-        rows.append(f'<tr><th scope="row">{escape(c.title)}</th>{cells}</tr>')
+        cells = "".join(
+            f'<td data-score="{level.score}">{escape(level.description)}</td>' for level in c.levels
+        )
+        # data-criterion: the book's script offers a self-assessment per criterion from these rows.
+        rows.append(f'<tr data-criterion="{escape(c.id)}"><th scope="row">{escape(c.title)}</th>{cells}</tr>')
     return (
         f'<table class="ac-rubric"><caption>{escape(rubric.title)}: four criteria, 0 to 3 points each, '
         f'{rubric.max_points} in all</caption><thead><tr><th scope="col">Criterion</th>{head}</tr></thead>'

@@ -349,7 +349,7 @@ class CheckWidget(_StaticHtml, w.VBox):
             self.selected = self.selected - {option_id}
 
     def static_html(self) -> str:
-        return render.question_html(self.q, self.number)
+        return render.question_html(self.q, self.number, reveal=not self.graded)
 
 
 class ReflectionWidget(_StaticHtml, w.VBox):
