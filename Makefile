@@ -19,11 +19,18 @@ course: $(STAMP)
 
 ## Run every test: lint, content validation, unit tests, notebooks (nbval), nbgrader, the book, the browser.
 test: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks book/_theme
+	$(BIN)/ruff format --check src tests benchmarks book/_theme
 	$(BIN)/affirming_care check
 	$(BIN)/affirming_care assignments --check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+
+# JupyterHub's proxy for the JupyterHub test: configurable-http-proxy, pinned in deploy/proxy (Node.js, npm).
+PROXY  := deploy/proxy/node_modules/.bin/configurable-http-proxy
+$(PROXY): deploy/proxy/package.json deploy/proxy/package-lock.json
+	npm ci --prefix deploy/proxy --no-audit --no-fund
+	touch $(PROXY)
+test: $(PROXY)
 
 ## Build the book into _build/html (the tests build it in a temporary folder).
 book: $(STAMP)

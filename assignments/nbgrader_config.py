@@ -23,13 +23,18 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "affirming_care.feedback.HideTracebacks",
+    # A check widget's static fallback marks the correct options: keep it out of feedback.
+    "affirming_care.instructor.HideWidgetOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# LMS bulk downloads: files named like "jsmith_m02_m02.ipynb" or "jsmith_m02_m02-answers.json".
+# LMS bulk downloads: files named like "jsmith_m02_m02.ipynb" or "jsmith_m02_m02-answers.json",
+# optionally with the time handed in: "jsmith_m02_20261201T170000Z_m02.ipynb" (then lateness counts).
 # zip_collect ignores the command-line flag for this, and drops .json unless listed in valid_ext.
+# nbgrader matches this against the file's whole path, so it allows any folders in front.
 c.FileNameCollectorPlugin.named_regexp = (
-    r"^(?P<student_id>[A-Za-z0-9.@-]+)_(?P<assignment_id>m\d\d)_(?P<file_id>.+)$"
+    r"^(?:.*[/\\])?(?P<student_id>[A-Za-z0-9.@-][A-Za-z0-9._@-]*?)_(?P<assignment_id>m\d\d)_"
+    r"(?:(?P<timestamp>\d{8}T\d{6}Z)_)?(?P<file_id>[^/\\]+)$"
 )
 c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 

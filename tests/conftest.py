@@ -32,3 +32,38 @@ def answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("AFFIRMING_CARE_ANSWERS", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole book, built once per test session into a temporary folder, warnings as errors.
+
+    Shared by tests/test_book.py and the browser tests in tests/browser/.
+    """
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("book")
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, AFFIRMING_CARE_ANSWERS=str(tmp_path_factory.mktemp("book-answers")))
+    env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(
+        [
+            str(bindir / "jupyter-book"),
+            "build",
+            str(REPO),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return out / "_build" / "html"

@@ -1,58 +1,58 @@
-"""The book builds with warnings as errors, renders cases as static HTML, and asks no other host."""
+"""The book builds with warnings as errors, renders cases as static HTML, and asks no other host.
+
+The whole book is built once per session (``built_book`` in conftest.py). Small books built in a
+temporary folder, with the course's own _config.yml adapted, check the launch links and that a
+broken internal link fails the build.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+THEME = REPO / "book" / "_theme"
+sys.path.insert(0, str(THEME))
+
+from affirming_care_book import launch, links  # noqa: E402
+
+TAGS = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*>", re.I)
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the whole book once, into a temporary folder, with warnings as errors."""
-    out = tmp_path_factory.mktemp("book")
-    env = dict(os.environ, AFFIRMING_CARE_ANSWERS=str(tmp_path_factory.mktemp("answers")))
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "jupyter-book"),
-            "build",
-            str(REPO),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return out / "_build" / "html"
+def tags(page: Path) -> list[str]:
+    return TAGS.findall(page.read_text(errors="replace"))
 
 
+# The whole course ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
 def test_the_book_builds_with_warnings_as_errors(built_book: Path) -> None:
     assert (built_book / "index.html").exists()
     assert (built_book / "notebooks" / "m02-two-mistakes.html").exists()
+    assert (built_book / "search.html").exists()
 
 
+@pytest.mark.slow
 def test_cases_render_statically_with_every_response(built_book: Path) -> None:
     page = (built_book / "notebooks" / "m02-two-mistakes.html").read_text()
 
     assert page.count('class="ac-vignette"') >= 2
     assert "<details" in page and 'class="ac-client-voice"' in page
     assert "application/vnd.jupyter.widget-view+json" not in page
+    assert "application/vnd.jupyter.widget-state+json" not in page
     assert "from affirming_care import Module" not in page  # code is hidden
 
 
+@pytest.mark.slow
 def test_no_page_loads_anything_from_another_host(built_book: Path) -> None:
     offenders = []
     for page in built_book.rglob("*.html"):
@@ -60,3 +60,238 @@ def test_no_page_loads_anything_from_another_host(built_book: Path) -> None:
         for m in re.finditer(r'<(?:script|link|img|iframe)\b[^>]*?(?:src|href)="(https?:)?//([^"/]+)', text):
             offenders.append(f"{page.relative_to(built_book)}: {m.group(0)[:120]}")
     assert offenders == []
+
+
+@pytest.mark.slow
+def test_no_mathjax_thebe_or_widget_script_on_any_page(built_book: Path) -> None:
+    found = [
+        f"{page.relative_to(built_book)}: {tag}"
+        for page in built_book.rglob("*.html")
+        for tag in tags(page)
+        if re.search(r"mathjax|thebe|require\.js|html-manager|embed-amd", tag, re.I)
+    ]
+    assert found == []
+    assert not list(built_book.glob("_static/*thebe*"))
+
+
+@pytest.mark.slow
+def test_each_page_loads_only_what_it_needs(built_book: Path) -> None:
+    """One stylesheet everywhere; the course script only where there are cases; search scripts on search."""
+    welcome = tags(built_book / "book" / "intro.html")
+    module = tags(built_book / "notebooks" / "m02-two-mistakes.html")
+    search = tags(built_book / "search.html")
+
+    assert [t for t in welcome if t.startswith("<link") and "stylesheet" in t] == [
+        t for t in welcome if "affirming-care.css" in t
+    ]
+    assert not [t for t in welcome if t.startswith("<script")]
+    assert [t for t in module if "<script" in t and "src=" in t] == [
+        t for t in module if "affirming-care.js" in t
+    ]
+    assert any("searchtools.js" in t for t in search)
+    assert any("searchindex.js" in t for t in search)
+
+
+@pytest.mark.slow
+def test_pages_have_landmarks_a_skip_link_and_the_module_id(built_book: Path) -> None:
+    page = (built_book / "notebooks" / "m02-two-mistakes.html").read_text()
+
+    assert '<a class="ac-skip-link" href="#main-content">' in page
+    assert '<main id="main-content"' in page
+    assert '<nav class="ac-site-nav" aria-label="Course contents">' in page
+    assert 'aria-current="page"' in page
+    assert '<meta name="affirming-care-module" content="m02">' in page
+    assert '<template id="ac-answers-template">' in page
+    assert '<footer class="ac-site-footer">' in page
+
+
+@pytest.mark.slow
+def test_no_launch_links_without_addresses(built_book: Path) -> None:
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    if config["repository"]["url"] and (
+        config["launch_buttons"]["jupyterhub_url"] or config["launch_buttons"]["binderhub_url"]
+    ):
+        pytest.fail("this test expects the repository's _config.yml to leave the launch addresses unset")
+    assert 'class="ac-launch"' not in (built_book / "notebooks" / "m02-two-mistakes.html").read_text()
+
+
+@pytest.mark.slow
+def test_external_links_are_listed_in_a_report_and_internal_ones_checked(built_book: Path) -> None:
+    report = (built_book.parent / "external-links.md").read_text()
+    external = set()
+    for page in built_book.rglob("*.html"):
+        external |= set(re.findall(r'<a\b[^>]*?href="(https?://[^"]+)"', page.read_text()))
+
+    assert re.search(r"(\d+) internal links checked", report)
+    assert int(re.search(r"(\d+) internal links checked", report).group(1)) > 100
+    assert set(re.findall(r"^- <([^>]+)>", report, re.M)) == {u.replace("&amp;", "&") for u in external}
+    assert links.check_site(built_book).broken == []
+
+
+# Small books with the course's configuration ------------------------------------------------------------
+
+
+def small_book(
+    tmp_path: Path, config_changes: dict, pages: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """Build a small book in ``tmp_path`` with the course's _config.yml (plus changes) and theme."""
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    config["sphinx"]["local_extensions"] = {"affirming_care_book": str(THEME)}
+    config["sphinx"]["config"]["html_static_path"] = [str(REPO / "book" / "_static")]
+    for key, value in config_changes.items():
+        config[key].update(value)
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    chapters = "".join(f"  - file: {name.rsplit('.', 1)[0]}\n" for name in list(pages)[1:])
+    root = next(iter(pages)).rsplit(".", 1)[0]
+    (tmp_path / "_toc.yml").write_text(f"format: jb-book\nroot: {root}\nchapters:\n{chapters}")
+    for name, text in pages.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(
+        [str(bindir / "jupyter-book"), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    return result, tmp_path / "_build" / "html"
+
+
+def module_notebook() -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Module 2: A test module\n\nSome teaching text.")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nbformat.writes(nb)
+
+
+@pytest.mark.slow
+def test_module_pages_get_jupyterhub_and_binder_links_when_configured(tmp_path: Path) -> None:
+    result, html = small_book(
+        tmp_path,
+        {
+            "repository": {"url": "https://github.com/example/affirming-care", "branch": "main"},
+            "launch_buttons": {
+                "jupyterhub_url": "https://hub.example.org",
+                "binderhub_url": "https://mybinder.org",
+            },
+        },
+        {"intro.md": "# Welcome\n\nHello.\n", "notebooks/m02-test.ipynb": module_notebook()},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    module = (html / "notebooks" / "m02-test.html").read_text()
+    welcome = (html / "intro.html").read_text()
+    hrefs = [
+        h.replace("&amp;", "&") for h in re.findall(r'<aside class="ac-launch".*?</aside>', module, re.S)
+    ]
+
+    assert len(hrefs) == 1
+    assert (
+        "https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fexample%2Faffirming-care"
+        "&branch=main&targetpath=affirming-care&urlpath=lab%2Ftree%2Faffirming-care%2Fnotebooks%2Fm02-test.ipynb"
+    ) in hrefs[0]
+    assert (
+        "https://mybinder.org/v2/gh/example/affirming-care/main?urlpath=lab%2Ftree%2Fnotebooks%2Fm02-test.ipynb"
+        in hrefs[0]
+    )
+    assert 'class="ac-launch"' not in welcome  # a page that is not a notebook has nothing to open
+
+
+@pytest.mark.slow
+def test_a_broken_internal_link_fails_the_build_and_thebe_is_refused(tmp_path: Path) -> None:
+    result, _html = small_book(
+        tmp_path,
+        {"launch_buttons": {"thebe": True}},
+        {
+            "intro.md": "# Welcome\n\n[A page](other.md)\n",
+            "other.md": '# Other\n\n<a href="intro.html#no-such-place">there</a> and <a href="gone.html">gone</a>\n',
+        },
+    )
+    output = result.stdout + result.stderr
+
+    assert result.returncode != 0
+    assert "broken internal link: other.html" in output
+    assert "intro.html#no-such-place: intro.html has no element with id 'no-such-place'" in output
+    assert "gone.html: no such file in the built book" in output
+    assert "launch_buttons.thebe is not supported" in output
+
+
+# Launch links and the link checker, without a build -----------------------------------------------------
+
+
+def test_launch_links_need_a_repository_and_each_service_address() -> None:
+    assert launch.launch_links(notebook_path="notebooks/m02.ipynb", repository_url="", branch="main",
+                               jupyterhub_url="https://hub.example.org") == []  # fmt: skip
+    only_binder = launch.launch_links(
+        notebook_path="notebooks/m02.ipynb",
+        repository_url="https://git.example.org/course/affirming-care.git",
+        branch="main",
+        binderhub_url="https://binder.example.org/",
+    )
+
+    assert [link.label for link in only_binder] == ["Open on Binder"]
+    assert only_binder[0].url == (
+        "https://binder.example.org/v2/git/https%3A%2F%2Fgit.example.org%2Fcourse%2Faffirming-care.git/main"
+        "?urlpath=lab%2Ftree%2Fnotebooks%2Fm02.ipynb"
+    )
+    with pytest.raises(ValueError, match=r"launch_buttons\.jupyterhub_url must be an address"):
+        launch.launch_links(
+            notebook_path="n.ipynb",
+            repository_url="https://github.com/a/b",
+            branch="main",
+            jupyterhub_url="hub",
+        )
+
+
+def test_the_link_checker_finds_missing_pages_and_fragments(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(
+        '<main id="top"><a href="b.html#here">ok</a> <a href="b.html#gone">bad</a> <a href="c.html">bad</a>'
+        ' <a href="#top">ok</a> <a href="https://example.org/x">out</a> <a href="mailto:a@b">mail</a>'
+        ' <img src="pic.png" alt=""></main>'
+    )
+    (tmp_path / "b.html").write_text('<p id="here">b</p><a href="../outside.html">bad</a>')
+    report = links.check_site(tmp_path)
+
+    assert report.broken == [
+        "a.html:1: b.html#gone: b.html has no element with id 'gone'",
+        "a.html:1: c.html: no such file in the built book",
+        "a.html:1: pic.png: no such file in the built book",
+        "b.html:1: ../outside.html points outside the book",
+    ]
+    assert dict(report.external) == {"https://example.org/x": ["a.html:1"]}
+    assert "- <https://example.org/x> — a.html:1" in links.external_report_text(report)
+
+
+def test_the_link_report_script_writes_its_report(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text('<a href="https://example.org/">x</a>')
+    report = tmp_path / "report.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(THEME / "affirming_care_book" / "links.py"),
+            str(tmp_path),
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "1 external addresses; 0 internal links checked." in report.read_text()
+
+
+def test_the_binder_environment_installs_the_course_package() -> None:
+    requirements = (REPO / "binder" / "requirements.txt").read_text().splitlines()
+    runtime = (REPO / "binder" / "runtime.txt").read_text().strip()
+    project = json.loads(json.dumps(__import__("tomllib").loads((REPO / "pyproject.toml").read_text())))
+
+    assert "-e ." in [line.strip() for line in requirements]  # the package, with its dependencies
+    assert re.fullmatch(r"python-3\.(\d+)", runtime)
+    minimum = int(re.search(r">=3\.(\d+)", project["project"]["requires-python"]).group(1))
+    assert int(runtime.split(".")[1]) >= minimum
+    assert not (REPO / "requirements.txt").exists() and not (REPO / "environment.yml").exists()

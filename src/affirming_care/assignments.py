@@ -105,8 +105,8 @@ def build_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> nbf
             new_markdown_cell(
                 f"## Part A: knowledge checks ({check_points} points)\n\n"
                 "Choose your answer, then press **Save my answer**. You can change an answer until you "
-                "submit. You will see which answers were right, with explanations, when your feedback "
-                "comes back."
+                "submit. When your feedback comes back, it shows your score on each question and "
+                "whether your answer was correct; the module's notebook explains every option."
             ),
             f"{mid}_part_a",
         ),

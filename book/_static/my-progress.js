@@ -1,0 +1,369 @@
+/*
+ * "My progress" on the published book: the learner's progress from what this browser keeps.
+ *
+ * The book's own script (affirming-care.js) keeps each module's answers in localStorage under
+ * "affirming-care:answers:<module id>", in the same JSON shape as the notebooks' answer files.
+ * This script only reads those keys, on this page, and sends nothing anywhere.
+ *
+ * The course data (module titles, minutes, what each module holds) is in the page as JSON, in
+ * <script type="application/json" id="ac-course-summary">, written by
+ * affirming_care.progress.course_summary when the book is built. The rules are the same as
+ * affirming_care.progress.module_progress; a test runs both on the same answers and compares.
+ */
+(function (root, factory) {
+  "use strict";
+  var api = factory();
+  if (typeof module === "object" && module.exports) {
+    module.exports = api;
+  } else {
+    root.AffirmingCareProgress = api;
+  }
+  if (typeof document !== "undefined") {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", api.init);
+    } else {
+      api.init();
+    }
+  }
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+
+  var PREFIX = "affirming-care:answers:";
+  var FORMAT = "affirming-care/answers";
+
+  function wordCount(text) {
+    return String(text || "").split(/\s+/).filter(function (w) { return w.length > 0; }).length;
+  }
+
+  function sameSet(a, b) {
+    var x = Array.from(new Set(a || [])).sort();
+    var y = Array.from(new Set(b || [])).sort();
+    return x.length === y.length && x.every(function (v, i) { return v === y[i]; });
+  }
+
+  function has(obj, key) {
+    return obj !== null && typeof obj === "object" && Object.prototype.hasOwnProperty.call(obj, key);
+  }
+
+  /* One module's progress; the same rules as progress.module_progress in Python. */
+  function moduleProgress(mod, rubric, store) {
+    var p = {
+      id: mod.id,
+      number: mod.number,
+      title: mod.title,
+      notebook: mod.notebook,
+      minutes: mod.minutes,
+      status: "not started",
+      cases_total: mod.vignettes.length,
+      cases_done: 0,
+      checks_total: mod.checks.length,
+      checks_answered: 0,
+      checks_right: 0,
+      checks_right_first: 0,
+      reflection_total: mod.reflection ? 1 : 0,
+      reflection_words: 0,
+      self_assessment: null,
+      self_assessment_max: rubric.max,
+      updated: null,
+      problem: null
+    };
+    if (!store) { return finish(p); }
+    var stamps = [];
+    var vignettes = store.vignettes || {};
+    var checks = store.checks || {};
+    var reflections = store.reflections || {};
+    mod.vignettes.forEach(function (vid) {
+      if (!has(vignettes, vid)) { return; }
+      var r = vignettes[vid];
+      stamps.push(r.updated);
+      if (r.status === "finished" || r.status === "skipped") { p.cases_done += 1; }
+    });
+    mod.checks.forEach(function (q) {
+      if (!has(checks, q.id)) { return; }
+      var r = checks[q.id];
+      if (!r.selected || r.selected.length === 0) { return; }
+      stamps.push(r.updated);
+      p.checks_answered += 1;
+      if (sameSet(r.selected, q.answer)) { p.checks_right += 1; }
+      var first = r.attempts && r.attempts.length ? r.attempts[0].selected : r.selected;
+      if (sameSet(first, q.answer)) { p.checks_right_first += 1; }
+    });
+    if (mod.reflection && has(reflections, mod.reflection)) {
+      var rr = reflections[mod.reflection];
+      stamps.push(rr.updated);
+      p.reflection_words = wordCount(rr.text);
+      var scores = rr.self_assessment || {};
+      if (rubric.criteria.every(function (c) { return has(scores, c); })) {
+        p.self_assessment = rubric.criteria.reduce(function (sum, c) { return sum + scores[c]; }, 0);
+      }
+    }
+    stamps = stamps.filter(function (s) { return typeof s === "string"; }).sort();
+    p.updated = stamps.length ? stamps[stamps.length - 1] : null;
+    var anything = Object.keys(vignettes).length + Object.keys(checks).length + Object.keys(reflections).length > 0;
+    if (anything) {
+      p.status = "started";
+      var written = p.reflection_words > 0;
+      if (p.cases_done === p.cases_total && p.checks_answered === p.checks_total && (written || !p.reflection_total)) {
+        p.status = "finished";
+      }
+    }
+    return finish(p);
+  }
+
+  function finish(p) {
+    p.reflection_written = p.reflection_words > 0;
+    var total = p.cases_total + p.checks_total + p.reflection_total;
+    var done = p.cases_done + p.checks_answered + (p.reflection_total && p.reflection_written ? 1 : 0);
+    p.percent_done = total ? pyRound((100 * done) / total) : 0;
+    return p;
+  }
+
+  /* Python's round(): halves go to the even neighbour. */
+  function pyRound(x) {
+    var f = Math.floor(x);
+    var diff = x - f;
+    if (Math.abs(diff - 0.5) < 1e-9) { return f % 2 === 0 ? f : f + 1; }
+    return Math.round(x);
+  }
+
+  function courseProgress(summary, stores, problems) {
+    var modules = summary.modules.map(function (mod) {
+      var p = moduleProgress(mod, summary.rubric, stores[mod.id] || null);
+      if (problems && problems[mod.id]) { p.problem = problems[mod.id]; }
+      return p;
+    });
+    var finished = modules.filter(function (m) { return m.status === "finished"; });
+    var started = modules.filter(function (m) { return m.status === "started"; });
+    var sum = function (list) { return list.reduce(function (s, m) { return s + m.minutes; }, 0); };
+    return {
+      title: summary.title,
+      modules: modules,
+      finished: finished.length,
+      started: started.length,
+      minutes_finished: sum(finished),
+      minutes_total: sum(modules),
+      problems: modules.filter(function (m) { return m.problem; }).map(function (m) { return m.problem; })
+    };
+  }
+
+  /* Read every module's answers from storage; a key that cannot be read is reported, never changed. */
+  function readStores(storage, summary) {
+    var stores = {};
+    var problems = {};
+    summary.modules.forEach(function (mod) {
+      var key = PREFIX + mod.id;
+      var raw = null;
+      try { raw = storage.getItem(key); } catch (e) { raw = null; }
+      if (raw === null) { return; }
+      var why = null;
+      var data = null;
+      try { data = JSON.parse(raw); } catch (e) { why = "it is not valid JSON"; }
+      if (!why && (data === null || typeof data !== "object")) { why = "it is not an answer record"; }
+      if (!why && data.format !== FORMAT) { why = "field format is not " + FORMAT; }
+      if (!why && data.version !== 1) { why = "field version is " + JSON.stringify(data.version) + ", expected 1"; }
+      if (!why && data.module !== mod.id) { why = "field module is " + JSON.stringify(data.module) + ", expected " + mod.id; }
+      if (why) {
+        problems[mod.id] = "Your saved answers for Module " + mod.number + " (" + key + ") could not be read: " +
+          why + ". They are left as they are.";
+        return;
+      }
+      stores[mod.id] = data;
+    });
+    return { stores: stores, problems: problems };
+  }
+
+  /* Words: the same sentences as progress.py. */
+  function hoursText(minutes) {
+    if (minutes < 60) { return "about " + minutes + " minutes"; }
+    var hours = Math.floor(minutes / 15 + 0.5) / 4;
+    return "about " + String(hours) + " hour" + (hours !== 1 ? "s" : "");
+  }
+
+  function label(m) { return "Module " + m.number + ": " + m.title; }
+
+  function statusWords(m) {
+    return m.status === "started" ? "started (" + m.percent_done + "% done)" : m.status;
+  }
+
+  function summarySentence(p) {
+    var finished = p.modules.filter(function (m) { return m.status === "finished"; });
+    var started = p.modules.filter(function (m) { return m.status === "started"; });
+    var text = "You have finished " + finished.length + " of " + p.modules.length + " modules";
+    if (started.length) { text += " and started " + started.length + " more"; }
+    text += ".";
+    if (finished.length) { text += " The modules you finished take " + hoursText(p.minutes_finished) + " (estimated)."; }
+    text += " The whole course takes " + hoursText(p.minutes_total) + ".";
+    return text;
+  }
+
+  function chartAlt(p) {
+    var pieces = [];
+    var finished = p.modules.filter(function (m) { return m.status === "finished"; });
+    var started = p.modules.filter(function (m) { return m.status === "started"; });
+    var rest = p.modules.filter(function (m) { return m.status === "not started"; });
+    if (finished.length) {
+      pieces.push("finished: " + finished.map(function (m) { return "Module " + m.number; }).join(", "));
+    }
+    if (started.length) {
+      pieces.push("started: " + started.map(function (m) {
+        return "Module " + m.number + " (" + m.percent_done + "% done)";
+      }).join(", "));
+    }
+    if (rest.length) { pieces.push("not started: " + rest.length + " module" + (rest.length !== 1 ? "s" : "")); }
+    return "Bar chart of how much of each of the " + p.modules.length + " modules you have done, " +
+      "from 0 to 100 percent. " + pieces.join("; ") + ".";
+  }
+
+  function checksCell(m) {
+    if (!m.checks_total) { return "none in this module"; }
+    if (!m.checks_answered) { return "0 of " + m.checks_total + " answered"; }
+    return m.checks_answered + " of " + m.checks_total + " answered; " + m.checks_right_first +
+      " right at the first try, " + m.checks_right + " right now";
+  }
+
+  function reflectionCell(m) {
+    if (!m.reflection_total) { return "none in this module"; }
+    if (!m.reflection_written) { return "not written yet"; }
+    var text = "written (" + m.reflection_words + " words)";
+    text += m.self_assessment !== null ? "; you scored it " + m.self_assessment + " of " + m.self_assessment_max : "; not scored yet";
+    return text;
+  }
+
+  /* Drawing (DOM) ----------------------------------------------------------------------------- */
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var COLOURS = { "finished": "#1b7837", "started": "#2166ac", "not started": "#bdbdbd" };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function chart(p) {
+    var row = 26;
+    var left = 320;
+    var width = 720;
+    var barMax = 280;
+    var height = 30 + row * p.modules.length;
+    var svg = svgEl("svg", {
+      "viewBox": "0 0 " + width + " " + height,
+      "width": "100%",
+      "role": "img",
+      "aria-label": chartAlt(p),
+      "class": "ac-progress-chart",
+      "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+      "style": "max-width: 720px; height: auto;"
+    });
+    svg.appendChild(svgEl("title", {}, chartAlt(p)));
+    [0, 25, 50, 75, 100].forEach(function (pct) {
+      var x = left + (barMax * pct) / 100;
+      svg.appendChild(svgEl("line", { x1: x, x2: x, y1: 4, y2: height - 20, stroke: "#d0d0d0" }));
+      svg.appendChild(svgEl("text", { x: x, y: height - 6, "text-anchor": "middle", "font-size": "11", fill: "#333" }, pct + "%"));
+    });
+    p.modules.forEach(function (m, i) {
+      var y = 8 + row * i;
+      var name = label(m);
+      if (name.length > 44) { name = name.slice(0, 43).trim() + "…"; }
+      svg.appendChild(svgEl("text", { x: left - 8, y: y + 13, "text-anchor": "end", "font-size": "12", fill: "#1a1a1a" }, name));
+      var w = (barMax * Math.min(m.percent_done, 100)) / 100;
+      svg.appendChild(svgEl("rect", { x: left, y: y + 2, width: Math.max(w, 0), height: 16, fill: COLOURS[m.status] }));
+      svg.appendChild(svgEl("text", { x: left + w + 6, y: y + 14, "font-size": "11.5", fill: "#1a1a1a" }, statusWords(m)));
+    });
+    return svg;
+  }
+
+  function table(p) {
+    var t = el("table", { "class": "ac-progress-table" });
+    t.appendChild(el("caption", {}, "Your progress, module by module"));
+    var head = el("tr");
+    ["Module", "Status", "Cases", "Checks", "Reflection", "Estimated time"].forEach(function (h) {
+      head.appendChild(el("th", { scope: "col" }, h));
+    });
+    var thead = el("thead");
+    thead.appendChild(head);
+    t.appendChild(thead);
+    var body = el("tbody");
+    p.modules.forEach(function (m) {
+      var tr = el("tr");
+      tr.appendChild(el("th", { scope: "row" }, label(m)));
+      tr.appendChild(el("td", {}, statusWords(m)));
+      tr.appendChild(el("td", {}, m.cases_total ? m.cases_done + " of " + m.cases_total + " done" : "none in this module"));
+      tr.appendChild(el("td", {}, checksCell(m)));
+      tr.appendChild(el("td", {}, reflectionCell(m)));
+      tr.appendChild(el("td", {}, m.minutes + " minutes"));
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+    return t;
+  }
+
+  function render(container, p) {
+    container.textContent = "";
+    p.problems.forEach(function (text) {
+      var note = el("div", { "class": "ac-warning", role: "alert" });
+      note.appendChild(el("p", {}, text));
+      container.appendChild(note);
+    });
+    if (p.finished === 0 && p.started === 0) {
+      var empty = el("p", { "class": "ac-progress-empty" });
+      empty.appendChild(el("strong", {}, "You have not started any module in this browser yet."));
+      empty.appendChild(document.createTextNode(
+        " That is fine: this page fills in as you go. When you work through a case or a check on a module's page, " +
+        "this browser keeps your answers, and they show up here."));
+      container.appendChild(empty);
+      container.appendChild(el("p", {}, summarySentence(p)));
+      container.appendChild(table(p));
+      return;
+    }
+    var lead = el("p");
+    lead.appendChild(el("strong", {}, summarySentence(p)));
+    container.appendChild(lead);
+    container.appendChild(chart(p));
+    container.appendChild(table(p));
+  }
+
+  function init() {
+    var container = document.getElementById("ac-my-progress");
+    var data = document.getElementById("ac-course-summary");
+    if (!container || !data) { return; }
+    var summary;
+    try { summary = JSON.parse(data.textContent); } catch (e) { return; }
+    var storage = null;
+    try { storage = window.localStorage; } catch (e) { storage = null; }
+    if (!storage) {
+      container.textContent = "This browser does not let the page read what it keeps (local storage is off), " +
+        "so your progress cannot be shown here. The My progress notebook shows it in JupyterLab.";
+      return;
+    }
+    function draw() {
+      var read = readStores(storage, summary);
+      render(container, courseProgress(summary, read.stores, read.problems));
+    }
+    draw();
+    window.addEventListener("storage", function (event) {
+      if (event.key === null || String(event.key).indexOf(PREFIX) === 0) { draw(); }
+    });
+  }
+
+  return {
+    PREFIX: PREFIX,
+    wordCount: wordCount,
+    moduleProgress: moduleProgress,
+    courseProgress: courseProgress,
+    readStores: readStores,
+    hoursText: hoursText,
+    statusWords: statusWords,
+    summarySentence: summarySentence,
+    chartAlt: chartAlt,
+    init: init
+  };
+});

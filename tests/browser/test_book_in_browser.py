@@ -1,0 +1,481 @@
+"""The published book in headless Chromium: local-only requests, accessibility, cases, checks, print.
+
+Every test runs against the whole built book served on 127.0.0.1 (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from affirming_care.store import AnswerFile
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+MODULE_PAGE = "notebooks/m02-two-mistakes.html"
+STORE_KEY = "affirming-care:answers:m02"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def axe_script() -> str:
+    """axe-core, as bundled in the axe-playwright-python package (PyPI): never from a CDN."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def run_axe(page: Any) -> list[str]:
+    """Every WCAG 2.x A/AA failure, and every serious or critical violation of any rule, on the page."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_script())
+    wcag = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    every = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    problems = []
+    for v in wcag["violations"]:
+        problems.append(
+            f"WCAG {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        )
+    for v in every["violations"]:
+        if v["impact"] in ("serious", "critical"):
+            problems.append(
+                f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            )
+    return sorted(set(problems))
+
+
+def stored(page: Any) -> dict | None:
+    raw = page.evaluate("k => localStorage.getItem(k)", STORE_KEY)
+    return None if raw is None else json.loads(raw)
+
+
+def first_case(page: Any, with_note: bool = False) -> Any:
+    selector = "div.ac-vignette:has(.ac-content-note)" if with_note else "div.ac-vignette"
+    case = page.locator(selector).first
+    case.scroll_into_view_if_needed()
+    return case
+
+
+def visible_scene(case: Any) -> str | None:
+    """The id of the scene or ending shown now, or None."""
+    return case.evaluate(
+        """root => {
+            const shown = [...root.querySelectorAll(':scope > .ac-scene, :scope > .ac-ending')]
+                .filter(s => s.offsetParent !== null);
+            if (shown.length > 1) throw new Error('more than one scene shown: ' + shown.map(s => s.id));
+            return shown.length ? (shown[0].dataset.scene || shown[0].dataset.ending) : null;
+        }"""
+    )
+
+
+def static_feedback(case: Any, scene: str, choice: str) -> str:
+    """The feedback the static HTML holds for one response (hidden in its <details>)."""
+    return (
+        case.locator(f'.ac-scene[data-scene="{scene}"] details[data-choice="{choice}"] .ac-feedback p')
+        .nth(1)
+        .text_content()
+    )
+
+
+# Requests -----------------------------------------------------------------------------------------------
+
+
+def test_every_page_asks_nothing_of_any_other_host(book_pages: list[str], site: str, browser: Any) -> None:
+    context = browser.new_context()
+    seen: list[str] = []
+    failed: list[str] = []
+    context.on("request", lambda r: seen.append(r.url))
+    context.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page = context.new_page()
+    pages = book_pages
+    try:
+        for path in pages:
+            page.goto(site + path, wait_until="networkidle")
+        # The index page sends the reader to the welcome page.
+        page.goto(site + "index.html")
+        page.wait_for_url(re.compile(r"/book/intro\.html$"))
+        # Searching fetches the search index and page summaries: from this site too.
+        page.goto(site + "search.html?q=trafficking", wait_until="networkidle")
+        page.locator("#search-results li").first.wait_for()
+    finally:
+        context.close()
+
+    assert len(pages) >= 5
+    assert len(seen) > len(pages)
+    assert [u for u in seen if not u.startswith(site) and not u.startswith("data:")] == []
+    assert failed == []
+
+
+def test_search_finds_pages_offline(site: str, page: Any) -> None:
+    page.goto(site + "search.html?q=trafficking")
+    results = page.locator("#search-results li a")
+    results.first.wait_for()
+
+    assert any(
+        "m02-two-mistakes" in (results.nth(i).get_attribute("href") or "") for i in range(results.count())
+    )
+
+
+# Accessibility ------------------------------------------------------------------------------------------
+
+
+def test_axe_finds_no_serious_problem_and_no_wcag_failure_on_any_page(
+    book_pages: list[str], site: str, browser: Any
+) -> None:
+    problems: dict[str, list[str]] = {}
+    pages = [p for p in book_pages if p != "index.html"]
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        try:
+            # Every page in the light scheme; the welcome and a module page in the dark one.
+            for path in pages if scheme == "light" else ["book/intro.html", MODULE_PAGE]:
+                page.goto(site + path, wait_until="networkidle")
+                if found := run_axe(page):
+                    problems[f"{path} ({scheme})"] = found
+            page.goto(site + "index.html")
+            page.wait_for_url(re.compile(r"/book/intro\.html$"))
+            page.goto(site + "search.html?q=trafficking", wait_until="networkidle")
+            page.locator("#search-results li").first.wait_for()
+            if found := run_axe(page):
+                problems[f"search results ({scheme})"] = found
+        finally:
+            context.close()
+
+    assert problems == {}
+
+
+def test_axe_finds_nothing_in_the_interactive_states(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page)
+    case.get_by_role("button", name="Start the case").click()
+    case.locator("button.ac-response").first.click()
+    check = page.locator("form.ac-check").first
+    check.locator("input").first.check()
+    check.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("button", name="Clear my answers for this module").click()
+
+    assert run_axe(page) == []
+
+
+# A case and a check, by mouse ---------------------------------------------------------------------------
+
+
+def test_a_case_goes_one_scene_at_a_time_to_an_ending_and_back(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page)
+    vid = case.get_attribute("data-vignette")
+    start = case.get_attribute("data-start")
+
+    assert visible_scene(case) is None
+    assert stored(page) is None
+
+    case.get_by_role("button", name="Start the case").click()
+
+    assert visible_scene(case) == start
+    assert case.locator(".ac-step").inner_text().lower() == "part 1"
+    n_choices = case.locator(f'.ac-scene[data-scene="{start}"] details.ac-choice').count()
+    assert case.locator("button.ac-response").count() == n_choices >= 2
+
+    # Choose a response: its feedback, with the client's voice, shows and takes the focus.
+    first = case.locator("button.ac-response").first
+    choice = first.get_attribute("data-choice")
+    first.click()
+    chosen = case.locator(".ac-chosen")
+
+    assert static_feedback(case, start, choice) in chosen.inner_text()
+    assert chosen.locator(".ac-client-voice").is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('ac-chosen')")
+
+    # Try another: the response just read is marked.
+    case.get_by_role("button", name="Try another response").click()
+
+    assert "you have read this feedback" in case.locator(f'button[data-choice="{choice}"]').inner_text()
+
+    # Follow the last response at every decision point until an ending.
+    path = [start]
+    for _ in range(30):
+        if case.locator(".ac-ending:visible").count():
+            break
+        responses = case.locator("button.ac-response")
+        if responses.count():
+            responses.last.click()
+        case.get_by_role("button", name="Continue").click()
+        path.append(visible_scene(case))
+    ending = visible_scene(case)
+    record = AnswerFile.model_validate(stored(page)).vignettes[vid]
+
+    assert case.locator(f'.ac-ending[data-ending="{ending}"]').is_visible()
+    assert case.locator(".ac-step").inner_text().lower() == "the end of this path"
+    assert record.status == "finished"
+    assert record.ending == ending
+    assert record.path == path
+    assert [e.choice for e in record.events][:1] == [choice]
+
+    # Back to the last scene, then restart: the earlier choices stay in the record.
+    case.get_by_role("button", name="Back").click()
+
+    assert visible_scene(case) == path[-2]
+    assert AnswerFile.model_validate(stored(page)).vignettes[vid].status == "in-progress"
+
+    case.get_by_role("button", name="Restart").click()
+    record = AnswerFile.model_validate(stored(page)).vignettes[vid]
+
+    assert visible_scene(case) == start
+    assert record.path == [start]
+    assert len(record.events) >= len(path)
+
+    # The page remembers where the learner is.
+    page.reload()
+    case = first_case(page)
+
+    assert visible_scene(case) == start
+    assert case.locator("button.ac-response").count() == n_choices
+
+
+def test_a_content_note_comes_first_and_the_case_can_be_skipped(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page, with_note=True)
+    vid = case.get_attribute("data-vignette")
+
+    assert case.locator(".ac-content-note").is_visible()
+    assert case.get_by_role("link", name="go past it").is_hidden()
+
+    case.get_by_role("button", name="Skip this case").click()
+
+    assert "You skipped this case" in case.inner_text()
+    assert visible_scene(case) is None
+    assert AnswerFile.model_validate(stored(page)).vignettes[vid].status == "skipped"
+
+    case.get_by_role("button", name="Start the case").click()
+
+    assert visible_scene(case) == case.get_attribute("data-start")
+
+
+def test_a_check_is_answered_explained_and_remembered(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    check = page.locator("form.ac-check").first
+    check.scroll_into_view_if_needed()
+    qid = check.get_attribute("data-check")
+    correct = sorted(
+        check.locator('li[data-correct="true"]').evaluate_all("els => els.map(e => e.dataset.option)")
+    )
+    wrong = check.locator('li[data-correct="false"]').first.get_attribute("data-option")
+    feedback = check.locator(".ac-check-feedback")
+    submit = check.get_by_role("button", name="Check my answer")
+
+    assert check.locator("details.ac-explanations").is_hidden()
+
+    submit.click()
+
+    assert feedback.inner_text() == "Choose an answer first."
+    assert stored(page) is None
+
+    check.locator(f'input[value="{wrong}"]').check()
+    submit.click()
+    wrong_text = check.locator(f'li[data-option="{wrong}"]').text_content()
+
+    assert feedback.inner_text().startswith("Not quite.")
+    assert wrong_text.split("—")[-1].strip()[:40] in feedback.inner_text()
+    assert check.locator("details.ac-explanations").is_visible()
+
+    check.locator(f'input[value="{wrong}"]').uncheck() if check.get_attribute(
+        "data-kind"
+    ) == "multiple" else None
+    for option in correct:
+        check.locator(f'input[value="{option}"]').check()
+    submit.click()
+    record = AnswerFile.model_validate(stored(page)).checks[qid]
+
+    assert feedback.inner_text().startswith("Correct.")
+    assert record.selected == correct
+    assert [a.selected for a in record.attempts] == [[wrong], correct]
+
+    page.reload()
+    check = page.locator(f'form.ac-check[data-check="{qid}"]')
+    ticked = check.locator("input:checked").evaluate_all("els => els.map(e => e.value)")
+
+    assert sorted(ticked) == correct
+    assert check.locator(".ac-check-feedback").inner_text().startswith("Correct.")
+
+
+def test_a_reflection_is_kept_in_the_browser_and_every_answer_can_be_cleared(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    reflection = page.locator("div.ac-reflection").first
+    rid = reflection.get_attribute("data-reflection")
+    reflection.get_by_label("Your reflection").fill(
+        "I would ask every client the same questions, in the same way."
+    )
+    first_criterion = reflection.locator("select").first
+    first_criterion.select_option("2")
+    record = AnswerFile.model_validate(stored(page)).reflections[rid]
+
+    assert record.text.startswith("I would ask every client")
+    assert list(record.self_assessment.values()) == [2]
+    assert "12 words" in reflection.locator(".ac-count").inner_text()
+
+    page.get_by_role("button", name="Clear my answers for this module").click()
+    page.get_by_role("button", name="Keep my answers").click()
+
+    assert stored(page) is not None
+
+    page.get_by_role("button", name="Clear my answers for this module").click()
+    page.get_by_role("button", name="Yes, clear my answers").click()
+
+    assert stored(page) is None
+    assert reflection.get_by_label("Your reflection").input_value() == ""
+    assert "were cleared from this browser" in page.locator(".ac-answers .ac-status").inner_text()
+
+
+def test_a_damaged_store_is_kept_aside_and_reported(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    page.evaluate("k => localStorage.setItem(k, '{not json')", STORE_KEY)
+    page.reload()
+    warning = page.locator(".ac-answers .ac-warning")
+
+    assert "could not be read (it is not valid JSON)" in warning.inner_text()
+    kept = page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('affirming-care:answers:m02:damaged-'))"
+    )
+    assert len(kept) == 1
+    assert page.evaluate("k => localStorage.getItem(k)", kept[0]) == "{not json"
+
+
+def test_without_javascript_every_response_and_its_feedback_is_on_the_page(browser: Any, site: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site + MODULE_PAGE)
+        case = page.locator("div.ac-vignette").first
+        scenes = case.locator(".ac-scene")
+
+        assert page.locator(".ac-ui").count() == 0
+        assert all(scenes.nth(i).is_visible() for i in range(scenes.count()))
+        assert case.locator("details.ac-choice").count() >= scenes.count()
+        details = case.locator("details.ac-choice").last
+        details.locator("summary").click()
+
+        assert details.locator(".ac-feedback").is_visible()
+        assert details.locator(".ac-client-voice").is_visible()
+    finally:
+        context.close()
+
+
+# The keyboard alone -------------------------------------------------------------------------------------
+
+
+def tab_until(page: Any, test: str, limit: int = 400) -> int:
+    """Press Tab until the focused element passes ``test`` (a JS function of it); return the presses."""
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(({test}))(document.activeElement)"):
+            return n
+    raise AssertionError(f"Tab never reached an element where {test}")
+
+
+def test_a_case_can_be_walked_to_an_ending_with_the_keyboard_alone(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page)
+    vid = case.get_attribute("data-vignette")
+    inside = f"el => el.closest('[data-vignette=\"{vid}\"]') !== null"
+
+    # The skip link comes first, and takes the reader past the header and contents.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+
+    tab_until(page, f"el => ({inside})(el) && el.textContent === 'Start the case'")
+    page.keyboard.press("Enter")
+
+    assert page.evaluate("document.activeElement.classList.contains('ac-step')")
+
+    for step in range(30):
+        if case.locator(".ac-ending:visible").count():
+            break
+        if case.locator("button.ac-response").count():
+            tab_until(page, "el => el.classList.contains('ac-response')", limit=60)
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.classList.contains('ac-chosen')"), step
+            assert case.locator(".ac-chosen .ac-feedback").is_visible()
+        tab_until(page, "el => el.textContent === 'Continue'", limit=20)
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.classList.contains('ac-step')"), step
+
+    assert case.locator(".ac-ending:visible").count() == 1
+    assert AnswerFile.model_validate(stored(page)).vignettes[vid].status == "finished"
+
+    # And back again, still by keyboard.
+    tab_until(page, "el => el.textContent === 'Back'", limit=30)
+    page.keyboard.press("Enter")
+
+    assert case.locator(".ac-ending:visible").count() == 0
+    assert page.evaluate("document.activeElement.classList.contains('ac-step')")
+
+
+def test_the_live_region_announces_each_step(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page)
+    live = case.locator("[role=status][aria-live=polite]").first
+    case.get_by_role("button", name="Start the case").click()
+    page.wait_for_function("el => el.textContent.length > 0", arg=live.element_handle())
+
+    assert live.text_content() == "Part 1 of the case."
+
+    case.locator("button.ac-response").first.click()
+    page.wait_for_function("el => el.textContent.startsWith('Feedback')", arg=live.element_handle())
+
+    assert live.text_content() == "Feedback on response A."
+
+
+# Print ------------------------------------------------------------------------------------------------
+
+
+def test_a_module_page_prints_as_a_handout_with_every_response(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    case = first_case(page)
+    case.get_by_role("button", name="Start the case").click()  # the printout shows the whole case anyway
+    scenes = case.locator(".ac-scene")
+    last_scene = scenes.nth(scenes.count() - 1).get_attribute("data-scene")
+    last_choice = case.locator(f'.ac-scene[data-scene="{last_scene}"] details.ac-choice').last
+    feedback = static_feedback(case, last_scene, last_choice.get_attribute("data-choice"))
+    ending = case.locator(".ac-ending p").nth(1).text_content()
+    pdf = page.pdf(format="A4", print_background=False)
+    reader = PdfReader(__import__("io").BytesIO(pdf))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+    def words(s: str) -> str:
+        return " ".join(s.split()[:8])
+
+    assert pdf.startswith(b"%PDF")
+    assert len(reader.pages) >= 3
+    assert "Module 2" in text
+    assert words(feedback) in text  # a response's feedback, inside a closed <details>
+    assert words(ending) in text  # an ending the learner has not reached
+    assert "Skip to main content" not in text
+    assert "Clear my answers" not in text
+    assert "Search the course" not in text
+
+
+def test_no_page_scrolls_sideways_on_a_narrow_screen(book_pages: list[str], site: str, browser: Any) -> None:
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels wide, every page fits without scrolling sideways."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    too_wide = {}
+    try:
+        for path in [p for p in book_pages if p != "index.html"]:
+            page.goto(site + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                too_wide[path] = width
+    finally:
+        context.close()
+
+    assert too_wide == {}
