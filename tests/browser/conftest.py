@@ -46,7 +46,9 @@ def site(built_book: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: the sync Playwright API keeps an event loop running while open, and other test
+# files start their own Playwright; closing this one when its module ends keeps them apart.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium. Fails (never skips) when it is not installed."""
     if not CHROMIUM.exists():
