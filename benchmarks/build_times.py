@@ -16,11 +16,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from affirming_care.testing import build_book
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,24 +29,8 @@ BIN = Path(sys.executable).parent
 
 def build(out: Path, answers: Path) -> tuple[float, int, str]:
     """One build into ``out``: (seconds, exit code, the end of its output)."""
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", AFFIRMING_CARE_ANSWERS=str(answers))
     start = time.perf_counter()
-    result = subprocess.run(
-        [
-            str(BIN / "jupyter-book"),
-            "build",
-            str(REPO),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = build_book(out, answers)
     return time.perf_counter() - start, result.returncode, (result.stdout + result.stderr)[-2000:]
 
 

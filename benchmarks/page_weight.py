@@ -18,13 +18,13 @@ import functools
 import gzip
 import http.server
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from affirming_care.testing import build_book
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -45,25 +45,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build_book(out: Path) -> Path:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    env["AFFIRMING_CARE_ANSWERS"] = str(out / "answers")
-    (out / "answers").mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            str(BIN / "jupyter-book"),
-            "build",
-            str(REPO),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
+def build(out: Path) -> Path:
+    result = build_book(out, out / "answers")
+    if result.returncode:
+        raise SystemExit(f"the book did not build:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     return out / "_build" / "html"
 
 
@@ -125,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="page-weight-") as tmp:
-        html = args.html or build_book(Path(tmp))
+        html = args.html or build(Path(tmp))
         results = measure(html, args.page or PAGES)
     print("Page weight, empty cache, served from 127.0.0.1 without compression")
     print(f"{'page':40} {'requests':>8} {'KiB sent':>9} {'KiB gzip':>9}")

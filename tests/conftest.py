@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from affirming_care.loader import cached_course
+from affirming_care.testing import build_book
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -40,30 +41,7 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Shared by tests/test_book.py and the browser tests in tests/browser/.
     """
-    import os
-    import subprocess
-    import sys
-
     out = tmp_path_factory.mktemp("book")
-    bindir = Path(sys.executable).parent
-    env = dict(os.environ, AFFIRMING_CARE_ANSWERS=str(tmp_path_factory.mktemp("book-answers")))
-    env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
-    result = subprocess.run(
-        [
-            str(bindir / "jupyter-book"),
-            "build",
-            str(REPO),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1800,
-        check=False,
-    )
+    result = build_book(out, tmp_path_factory.mktemp("book-answers"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return out / "_build" / "html"

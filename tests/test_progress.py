@@ -26,6 +26,7 @@ from affirming_care.progress import (
     summary_sentence,
 )
 from affirming_care.store import AnswerFile, AnswerStore
+from affirming_care.testing import build_book
 from synthetic_cohort import first_then_right
 
 REPO = Path(__file__).resolve().parents[1]
@@ -319,35 +320,12 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def progress_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The book with only the My progress page, built (warnings as errors) on the mini course."""
-    import os
-    import sys
-
     out = tmp_path_factory.mktemp("progress-book")
     toc = out / "_toc.yml"
     toc.write_text("format: jb-book\nroot: book/my-progress\n")
-    bindir = Path(sys.executable).parent
-    env = dict(
-        os.environ, AFFIRMING_CARE_CONTENT=str(Path(__file__).parent / "fixtures" / "mini-course" / "content")
-    )
-    env["AFFIRMING_CARE_ANSWERS"] = str(tmp_path_factory.mktemp("no-answers"))
-    env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
-    result = subprocess.run(
-        [
-            str(bindir / "jupyter-book"),
-            "build",
-            str(REPO),
-            "--toc",
-            str(toc),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
+    mini = Path(__file__).parent / "fixtures" / "mini-course" / "content"
+    result = build_book(
+        out, tmp_path_factory.mktemp("no-answers"), toc=toc, extra_env={"AFFIRMING_CARE_CONTENT": str(mini)}
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out / "_build" / "html"
