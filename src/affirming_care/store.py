@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,14 +88,53 @@ class DamagedStore(Exception):
         self.path, self.reason = path, reason
 
 
-def read_answer_file(path: Path) -> AnswerFile | None:
-    """Read and validate ``path``. None if it does not exist; DamagedStore if it is unreadable."""
+MAX_ANSWER_BYTES = 1_000_000
+"""An honest answer file for one module is a few kilobytes; anything past this is refused unread."""
+
+
+def _read_regular_text(path: Path, max_bytes: int) -> str | None:
+    """The text of ``path`` if it is a regular file no larger than ``max_bytes``; None if absent.
+
+    A symbolic link, a folder or a device is refused without being followed or opened, so a
+    hand-in cannot point the reader at another learner's file or at a private file of the grader.
+    """
     try:
-        raw = path.read_text(encoding="utf-8")
+        info = path.lstat()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DamagedStore(path, f"cannot be read ({exc})") from None
+    except OSError as exc:
+        raise DamagedStore(path, f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DamagedStore(path, "is a symbolic link, not a file; it was not followed")
+    if not stat.S_ISREG(info.st_mode):
+        raise DamagedStore(path, "is not a regular file")
+    if info.st_size > max_bytes:
+        raise DamagedStore(path, f"is {info.st_size:,} bytes; an answer file may be at most {max_bytes:,}")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise DamagedStore(path, f"cannot be read ({exc.strerror})") from None
+    if len(raw) > max_bytes:
+        raise DamagedStore(path, f"is larger than {max_bytes:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DamagedStore(path, "is not UTF-8 text") from None
+
+
+def read_answer_file(
+    path: Path, module_id: str | None = None, *, max_bytes: int = MAX_ANSWER_BYTES
+) -> AnswerFile | None:
+    """The one reader of an answer file: every consumer (widgets, grading, progress, dashboard) uses it.
+
+    None if the file does not exist; ``DamagedStore`` naming the reason if it is not a regular
+    file, too large, not JSON, not this format, or (when ``module_id`` is given) of another module.
+    """
+    raw = _read_regular_text(path, max_bytes)
+    if raw is None:
+        return None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -102,11 +142,14 @@ def read_answer_file(path: Path) -> AnswerFile | None:
             path, f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
     try:
-        return AnswerFile.model_validate(data)
+        answers = AnswerFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
         raise DamagedStore(path, f"field {field}: {err['msg']}") from None
+    if module_id is not None and answers.module != module_id:
+        raise DamagedStore(path, f"field module: is {answers.module!r}, expected {module_id!r}")
+    return answers
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -141,11 +184,7 @@ class AnswerStore:
 
     def _load(self) -> AnswerFile:
         try:
-            data = read_answer_file(self.path)
-            if data is not None and data.module != self.module_id:
-                raise DamagedStore(
-                    self.path, f"field module: is {data.module!r}, expected {self.module_id!r}"
-                )
+            data = read_answer_file(self.path, self.module_id)
         except DamagedStore as exc:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             self.moved_to = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
