@@ -22,9 +22,9 @@ c.ClearSolutions.text_stub = "Write your reflection here."
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "affirming_care.feedback.HideTracebacks",
+    "affirming_care.grading.preprocessors.HideTracebacks",
     # A check widget's static fallback marks the correct options: keep it out of feedback.
-    "affirming_care.instructor.HideWidgetOutputs",
+    "affirming_care.grading.preprocessors.HideWidgetOutputs",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

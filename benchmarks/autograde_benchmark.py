@@ -39,7 +39,7 @@ def material(tmp: Path, source: Path | None, content: Path | None) -> tuple[Path
     """(source folder, module, environment): as given, else the real course if built, else the mini course."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", COLUMNS="200")
     env.pop("AFFIRMING_CARE_COURSE", None)
-    from affirming_care.instructor import SOURCE, source_modules
+    from affirming_care.grading.course import SOURCE, source_modules
 
     if source is not None:
         if content is not None:
@@ -72,7 +72,7 @@ def run(cmd: list[str | Path], env: dict[str, str], cwd: Path | None = None, che
 
 
 def scores(root: Path) -> dict[tuple[str, str], tuple[float | None, bool]]:
-    from affirming_care.instructor import gradebook
+    from affirming_care.grading.gradebook import gradebook
 
     out = {}
     with gradebook(root) as gb:

@@ -107,7 +107,7 @@ def main() -> None:
     ):
         subprocess.run([*ag, *step, "--course", str(root)], env=env, check=True, capture_output=True)
 
-    from affirming_care.instructor import gradebook
+    from affirming_care.grading.gradebook import gradebook
 
     # A learner with some checks wrong and a reflection to grade shows the most on one page.
     plan = json.loads((root / "rehearsal.json").read_text())["submissions"]

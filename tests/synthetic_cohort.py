@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from affirming_care import instructor
+from affirming_care.grading.course import CourseSettings, ModuleInfo, save_settings, write_config
+from affirming_care.grading.gradebook import gradebook
 from affirming_care.loader import Course
 from affirming_care.store import (
     AnswerFile,
@@ -94,9 +95,9 @@ def make_cohort(
     modules = modules or sorted(course.modules)
     grades = grades or (lambda i, m: Grade(checks=1.0, reflection=course.rubric.max_points))
     answers = answers or (lambda i, m: first_then_right(course, m, i))
-    settings = instructor.CourseSettings(
+    settings = CourseSettings(
         modules={
-            m: instructor.ModuleInfo(
+            m: ModuleInfo(
                 title=course.module(m).meta.title,
                 number=course.module(m).meta.number,
                 minutes=course.module(m).meta.minutes,
@@ -105,10 +106,10 @@ def make_cohort(
         }
     )
     root.mkdir(parents=True, exist_ok=True)
-    instructor.save_settings(root, settings)
-    instructor.write_config(root, settings)
+    save_settings(root, settings)
+    write_config(root, settings)
     ids = learner_ids(n)
-    with instructor.gradebook(root) as gb:
+    with gradebook(root) as gb:
         for (first, last), sid in zip(NAMES * 3, ids, strict=False):
             gb.update_or_create_student(sid, first_name=first, last_name=last, email=f"{sid}@example.org")
         for m in modules:

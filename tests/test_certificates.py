@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from affirming_care.certificates import (
+from affirming_care.cli import main
+from affirming_care.grading.certificates import (
     COURSE_TITLE,
     Certificate,
     CertificateError,
@@ -18,7 +19,6 @@ from affirming_care.certificates import (
     quarter_hours,
     render_certificate,
 )
-from affirming_care.cli import main
 from affirming_care.loader import load_course
 from synthetic_cohort import Grade, make_cohort
 
@@ -84,7 +84,7 @@ def test_the_list_of_certificates_gives_each_one_a_number(mini_course: Path, tmp
 
 
 def test_certificates_agree_with_the_completion_export(mini_course: Path, tmp_path: Path) -> None:
-    from affirming_care.exports import export_all
+    from affirming_care.grading.exports import export_all
 
     root = tmp_path / "course"
     make_cohort(root, load_course(), 5, grades=mixed)

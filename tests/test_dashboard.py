@@ -11,7 +11,7 @@ import matplotlib.image
 import pytest
 
 from affirming_care.cli import main
-from affirming_care.dashboard import DashboardError, build_dashboard
+from affirming_care.grading.dashboard import DashboardError, build_dashboard
 from affirming_care.loader import load_course
 from synthetic_cohort import NAMES, Grade, first_then_right, make_cohort
 

@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from affirming_care import nbcourse
-from affirming_care.exports import CANVAS_HEADER, COMPLETION_HEADER, MOODLE_HEADER
-from affirming_care.instructor import FORBIDDEN_IN_FEEDBACK, load_settings
+from affirming_care.grading.course import load_settings
+from affirming_care.grading.exports import CANVAS_HEADER, COMPLETION_HEADER, MOODLE_HEADER
+from affirming_care.grading.feedback import FORBIDDEN_IN_FEEDBACK
+from affirming_care.grading.gradebook import api as nbgrader_api
+from affirming_care.grading.rehearsal import SPECIAL, synthetic_roster, write_roster
 from affirming_care.loader import cached_course, load_course
-from affirming_care.rehearsal import SPECIAL, synthetic_roster, write_roster
 from affirming_care.store import DamagedStore, read_answer_file, store_filename
 from test_grading_support import Material, grade, material
 
@@ -43,7 +44,7 @@ def manual_score(learner: str) -> float:
 
 def grade_reflections_like_the_formgrader(root: Path) -> dict[tuple[str, str], float]:
     """What the formgrader's grade and comment handlers store when a grader saves a score and a comment."""
-    from affirming_care.instructor import gradebook
+    from affirming_care.grading.gradebook import gradebook
 
     given = {}
     with gradebook(root) as gb:
@@ -62,7 +63,7 @@ def grade_reflections_like_the_formgrader(root: Path) -> dict[tuple[str, str], f
 
 
 def gradebook_scores(root: Path) -> dict[tuple[str, str, str], tuple[float | None, bool]]:
-    from affirming_care.instructor import gradebook
+    from affirming_care.grading.gradebook import gradebook
 
     scores = {}
     with gradebook(root) as gb:
@@ -116,7 +117,7 @@ def run_cycle(tmp: Path, mat: Material) -> dict[str, Any]:
     shutil.copytree(root, serial)
     for m in mat.modules:
         out[f"autograde {m}"] = grade("autograde", m, "--course", root, "--jobs", "2", mat=mat)
-    api = nbcourse.api(serial)
+    api = nbgrader_api(serial)
     for m in mat.modules:
         for folder in sorted((serial / "submitted").glob(f"*/{m}")):
             if (folder / f"{m}.ipynb").exists():  # nbgrader itself refuses a submission without it
@@ -363,7 +364,7 @@ def test_moodle_and_completion_files_agree_with_the_gradebook(cycle: dict[str, A
 
 
 def test_a_learner_who_hands_in_again_is_told_to_be_autograded_again(cycle: dict[str, Any]) -> None:
-    from affirming_care.instructor import module_status
+    from affirming_care.grading.status import module_status
 
     serial, first = cycle["serial"], cycle["modules"][0]
     learner = next(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from affirming_care.exports import (
+from affirming_care.grading.course import CourseSettings, ModuleInfo
+from affirming_care.grading.exports import (
     CANVAS_HEADER,
     MOODLE_HEADER,
     GradeTable,
@@ -15,7 +16,7 @@ from affirming_care.exports import (
     write_completion_csv,
     write_moodle_csv,
 )
-from affirming_care.instructor import CourseSettings, Learner, ModuleInfo
+from affirming_care.grading.roster import Learner
 
 
 def table() -> GradeTable:

@@ -7,8 +7,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from affirming_care.instructor import HideWidgetOutputs, inspect_submission, read_roster
-from affirming_care.rehearsal import KINDS, SPECIAL, plan_kinds, synthetic_roster, write_roster
+from affirming_care.grading.inspect import inspect_submission
+from affirming_care.grading.preprocessors import HideWidgetOutputs
+from affirming_care.grading.rehearsal import KINDS, SPECIAL, plan_kinds, synthetic_roster, write_roster
+from affirming_care.grading.roster import read_roster
 from affirming_care.store import AnswerFile, CheckRecord
 
 

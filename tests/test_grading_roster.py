@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from affirming_care.instructor import (
-    COURSE_ENV,
-    REPO,
-    GradingError,
-    RosterError,
-    course_root,
-    gradebook,
-    init_course,
-    load_settings,
-    read_roster,
-)
+from affirming_care.grading.course import COURSE_ENV, REPO, GradingError, course_root, load_settings
+from affirming_care.grading.gradebook import gradebook
+from affirming_care.grading.init import init_course
+from affirming_care.grading.roster import RosterError, read_roster
 from affirming_care.loader import cached_course
 from test_grading_support import Material, grade, mini_two_modules
 

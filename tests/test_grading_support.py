@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from affirming_care.assignments import write_assignments
-from affirming_care.instructor import SOURCE, source_modules
+from affirming_care.grading.course import SOURCE, source_modules
 from affirming_care.loader import ContentError, load_course
 
 TESTS = Path(__file__).parent

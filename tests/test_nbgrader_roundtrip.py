@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from affirming_care import nbcourse
+from affirming_care.grading.gradebook import api as nbgrader_api
+from affirming_care.grading.init import bare_course
 from affirming_care.loader import load_course
 from affirming_care.store import AnswerFile, CheckRecord
 
@@ -33,8 +34,8 @@ def page_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One course folder, three learners, autograded and with feedback generated."""
-    root = nbcourse.init_course(tmp_path_factory.mktemp("course"), [MODULE])
-    api = nbcourse.api(root)
+    root = bare_course(tmp_path_factory.mktemp("course"), [MODULE])
+    api = nbgrader_api(root)
     result = api.generate_assignment(MODULE)
     assert result["success"], result["error"]
 

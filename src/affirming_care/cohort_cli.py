@@ -24,7 +24,7 @@ from urllib.parse import urlencode, urlparse
 from rich.console import Console
 from rich.table import Table
 
-from affirming_care.certificates import DEFAULT_ISSUER
+from affirming_care.grading.certificates import DEFAULT_ISSUER
 
 console = Console()
 errors = Console(stderr=True)
@@ -65,14 +65,14 @@ def nbgitpuller_link(
 
 
 def _course_root(arg: Path | None) -> Path:
-    from affirming_care import instructor
+    from affirming_care.grading.course import course_root
 
-    return instructor.course_root(arg)
+    return course_root(arg)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Draw the cohort dashboard from the gradebook and the collected answer files."""
-    from affirming_care.dashboard import build_dashboard
+    from affirming_care.grading.dashboard import build_dashboard
 
     root = _course_root(args.course)
     dash = build_dashboard(root, out=args.out, min_cohort=args.min_cohort, modules=args.modules)
@@ -120,7 +120,7 @@ def _percent(text: str) -> float:
 
 def cmd_certificates(args: argparse.Namespace) -> int:
     """Write a PDF certificate for every learner who passed, and list who has not yet."""
-    from affirming_care.certificates import cohort_certificates
+    from affirming_care.grading.certificates import cohort_certificates
 
     root = _course_root(args.course)
     result = cohort_certificates(
@@ -206,15 +206,15 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Known problems become a plain message and exit status 1, never a traceback."""
-    from affirming_care.certificates import CertificateError
-    from affirming_care.dashboard import DashboardError
-    from affirming_care.instructor import GradingError
+    from affirming_care.grading.certificates import CertificateError
+    from affirming_care.grading.course import GradingError
+    from affirming_care.grading.dashboard import DashboardError
     from affirming_care.loader import ContentError
 
     def run(args: argparse.Namespace) -> int:
-        from affirming_care import nbcourse
+        from affirming_care.grading.gradebook import ensure_tools_on_path
 
-        nbcourse.ensure_tools_on_path()
+        ensure_tools_on_path()
         try:
             return func(args)
         except (GradingError, DashboardError, CertificateError) as exc:

@@ -12,7 +12,7 @@
     grade export      nbgrader CSV, Canvas and Moodle gradebooks, completion report
     grade rehearse    a synthetic cohort to practise on
 
-The work is done in ``affirming_care.instructor``, ``exports`` and ``rehearsal``; this module only
+The work is done in ``affirming_care.grading`` (one module per step); this module only
 reads arguments and shows results.
 """
 
@@ -38,8 +38,22 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from affirming_care import instructor
-from affirming_care.instructor import GradingError, ModuleStatus, RosterError
+from affirming_care.grading.autograde import autograde, default_jobs
+from affirming_care.grading.collect import CollectResult, collect, zip_collect
+from affirming_care.grading.course import (
+    COURSE_ENV,
+    SOURCE,
+    GradingError,
+    course_root,
+    formgrader_command,
+    load_settings,
+)
+from affirming_care.grading.feedback import feedback
+from affirming_care.grading.gradebook import ensure_tools_on_path
+from affirming_care.grading.init import init_course
+from affirming_care.grading.release import parse_due, release
+from affirming_care.grading.roster import RosterError, import_roster, read_roster
+from affirming_care.grading.status import ModuleStatus, module_status
 
 console = Console()
 errors = Console(stderr=True)
@@ -148,9 +162,9 @@ def show_status(status: ModuleStatus) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with spinner("Setting up the course folder"):
-        result = instructor.init_course(
+        result = init_course(
             root,
             source=args.source,
             modules=args.modules,
@@ -159,7 +173,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             course_id=args.course_id,
             pass_mark=args.pass_mark / 100 if args.pass_mark is not None else None,
         )
-    settings = instructor.load_settings(root)
+    settings = load_settings(root)
     table = Table(title=f"Course folder {root}", title_justify="left")
     table.add_column("Module")
     table.add_column("Title")
@@ -188,15 +202,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
-    instructor.load_settings(root)
-    result = instructor.import_roster(root, args.csv)
+    root = course_root(args.course)
+    load_settings(root)
+    result = import_roster(root, args.csv)
     table = Table(title=f"Roster from {args.csv}", title_justify="left")
     table.add_column("Learner")
     table.add_column("Name")
     table.add_column("Email")
     table.add_column("")
-    for lr in instructor.read_roster(args.csv):
+    for lr in read_roster(args.csv):
         table.add_row(lr.id, lr.name, lr.email, "added" if lr.id in result.added else "updated")
     console.print(table)
     console.print(
@@ -206,10 +220,10 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
-    due = instructor.parse_due(args.due) if args.due else None
+    root = course_root(args.course)
+    due = parse_due(args.due) if args.due else None
     with spinner(f"Making the learner version of {args.module}"):
-        result = instructor.release(root, args.module, due=due)
+        result = release(root, args.module, due=due)
     table = Table(title=f"Released {result.module}", title_justify="left", show_header=False)
     table.add_row("Knowledge checks (autograded)", str(result.checks))
     table.add_row("Reflections (graded by hand)", str(result.reflections))
@@ -226,7 +240,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
-def _collected(result: instructor.CollectResult, root: Path) -> None:
+def _collected(result: CollectResult, root: Path) -> None:
     console.print(
         f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
         + (f": {', '.join(result.collected)}" if result.collected else ".")
@@ -237,30 +251,30 @@ def _collected(result: instructor.CollectResult, root: Path) -> None:
         )
     for name in result.skipped_files:
         console.print(f"[yellow]Skipped file[/yellow] {name}: its name is not like ID_{result.module}_FILE.")
-    show_status(instructor.module_status(root, result.module))
+    show_status(module_status(root, result.module))
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with spinner(f"Collecting {args.module} from the exchange"):
-        result = instructor.collect(root, args.module)
+        result = collect(root, args.module)
     _collected(result, root)
     return 0
 
 
 def cmd_zip_collect(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with spinner(f"Collecting {args.module} from {len(args.zip)} file(s)"):
-        result = instructor.zip_collect(root, args.module, args.zip)
+        result = zip_collect(root, args.module, args.zip)
     _collected(result, root)
     return 0
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
-    jobs = args.jobs or instructor.default_jobs()
+    root = course_root(args.course)
+    jobs = args.jobs or default_jobs()
     with progress_bar(f"Autograding {args.module} ({jobs} at a time)") as (start, advance):
-        result = instructor.autograde(
+        result = autograde(
             root,
             args.module,
             jobs=jobs,
@@ -281,14 +295,14 @@ def cmd_autograde(args: argparse.Namespace) -> int:
             f"{len(unchanged)} submission(s) were already autograded and not handed in again; "
             "--all grades them again (nbgrader then asks you to review their reflections again)."
         )
-    show_status(instructor.module_status(root, args.module))
+    show_status(module_status(root, args.module))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
-    modules = [args.module] if args.module else sorted(instructor.load_settings(root).modules)
-    statuses = [instructor.module_status(root, m) for m in modules]
+    root = course_root(args.course)
+    modules = [args.module] if args.module else sorted(load_settings(root).modules)
+    statuses = [module_status(root, m) for m in modules]
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], indent=1))
         return 0
@@ -298,9 +312,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_formgrader(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
-    instructor.load_settings(root)
-    cmd = instructor.formgrader_command(root, args.port)
+    root = course_root(args.course)
+    load_settings(root)
+    cmd = formgrader_command(root, args.port)
     console.print(
         "Starting JupyterLab in the course folder. Open the link it prints, then "
         "[bold]Nbgrader > Formgrader[/bold]. Each reflection has the rubric right above it. "
@@ -309,14 +323,14 @@ def cmd_formgrader(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(" ".join(cmd))
         return 0
-    instructor.nbcourse.ensure_tools_on_path()
+    ensure_tools_on_path()
     return subprocess.call(cmd, cwd=root)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with progress_bar(f"Writing feedback for {args.module}") as (start, advance):
-        result = instructor.feedback(
+        result = feedback(
             root,
             args.module,
             include_ungraded=args.include_ungraded,
@@ -345,9 +359,9 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from affirming_care.exports import export_all
+    from affirming_care.grading.exports import export_all
 
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with spinner("Exporting grades"):
         result = export_all(root, args.out, args.pass_mark / 100 if args.pass_mark is not None else None)
     table = Table(title="Completion", title_justify="left")
@@ -388,9 +402,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
-    from affirming_care.rehearsal import rehearse
+    from affirming_care.grading.rehearsal import rehearse
 
-    root = instructor.course_root(args.course)
+    root = course_root(args.course)
     with progress_bar("Handing in the rehearsal cohort's work") as (start, advance):
         result = rehearse(
             root,
@@ -448,7 +462,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"the course folder, outside the repository (default: ${instructor.COURSE_ENV})",
+        help=f"the course folder, outside the repository (default: ${COURSE_ENV})",
     )
 
     def step(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
@@ -466,7 +480,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--pass-mark", type=_pass_mark, metavar="PERCENT", help="pass mark for completion (default 75)"
     )
-    p.add_argument("--source", type=Path, default=instructor.SOURCE, help=argparse.SUPPRESS)
+    p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
 
     p = step("roster", cmd_roster, "import or update the roster from a CSV")
     p.add_argument("csv", type=Path)
@@ -484,9 +498,7 @@ def register(subparsers: Any) -> None:
 
     p = step("autograde", cmd_autograde, "autograde every submission of a module")
     p.add_argument("module")
-    p.add_argument(
-        "--jobs", type=int, help=f"submissions graded at once (default: {instructor.default_jobs()})"
-    )
+    p.add_argument("--jobs", type=int, help=f"submissions graded at once (default: {default_jobs()})")
     p.add_argument("--learner", nargs="+", metavar="ID", help="only these learners")
     p.add_argument("--all", action="store_true", help="also submissions already autograded and unchanged")
 
@@ -525,14 +537,14 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="hand in to a folder made by `grade init` (only ever one kept for practice)",
     )
-    p.add_argument("--source", type=Path, default=instructor.SOURCE, help=argparse.SUPPRESS)
+    p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn a GradingError into a plain message and exit status 1, never a traceback."""
 
     def run(args: argparse.Namespace) -> int:
-        instructor.nbcourse.ensure_tools_on_path()
+        ensure_tools_on_path()
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a kernel warning
         try:
             return func(args)

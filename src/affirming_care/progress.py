@@ -485,7 +485,7 @@ class CertificateMaker:
 
     def make(self) -> Path | None:
         """Write the certificate; say what happened in the status line. None if nothing was written."""
-        from affirming_care.certificates import CertificateError, self_paced_certificate
+        from affirming_care.grading.certificates import CertificateError, self_paced_certificate
 
         name = self.name.value.strip()
         if not name:

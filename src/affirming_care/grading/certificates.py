@@ -4,7 +4,7 @@ Two kinds:
 
 * **cohort** certificates, one per learner who passed, from the instructor's nbgrader gradebook
   (``affirming_care cohort certificates``). "Passed" is the grading exports' own rule
-  (:meth:`affirming_care.exports.ModuleGrade.passed`): a module counts once every part of it is
+  (:meth:`affirming_care.grading.exports.ModuleGrade.passed`): a module counts once every part of it is
   graded and the score reaches the pass mark. So the certificates and ``completion.csv`` agree.
 * a **self-paced** certificate from the "My progress" notebook, which says plainly that it is
   unverified: the learner reports their own completion and nobody checked the work.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from affirming_care.exports import GradeTable
+    from affirming_care.grading.exports import GradeTable
     from affirming_care.progress import CourseProgress
 
 COURSE_TITLE = "Sex Work–Affirming Care: A Course for Therapists and Other Professionals"
@@ -286,7 +286,7 @@ def cohort_certificates(
     those modules (and the hours they earn). Learners who do not qualify yet are listed with the
     reason, for example a reflection still waiting for a grader.
     """
-    from affirming_care.exports import grade_table
+    from affirming_care.grading.exports import grade_table
 
     table = grade_table(root)
     mark = table.settings.pass_mark if pass_mark is None else pass_mark

@@ -23,8 +23,18 @@ from typing import Any
 
 import nbformat
 
-from affirming_care import instructor
-from affirming_care.instructor import GradingError, Learner
+from affirming_care.grading.course import (
+    SOURCE,
+    GradingError,
+    load_settings,
+    require_module,
+    save_settings,
+    settings_path,
+)
+from affirming_care.grading.gradebook import gradebook, load_config, short_error
+from affirming_care.grading.init import init_course
+from affirming_care.grading.release import release
+from affirming_care.grading.roster import ROSTER_REQUIRED, Learner
 from affirming_care.store import AnswerFile, Attempt, CheckRecord, store_filename
 
 KINDS: dict[str, str] = {
@@ -132,7 +142,7 @@ def write_roster(learners: list[Learner], path: Path) -> Path:
 
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(instructor.ROSTER_REQUIRED)
+        writer.writerow(ROSTER_REQUIRED)
         for lr in learners:
             writer.writerow([lr.id, lr.first_name, lr.last_name, lr.email])
     return path
@@ -262,13 +272,11 @@ def _submit_to_exchange(
     from nbgrader.exchange.default.submit import ExchangeSubmit
     from nbgrader.utils import capture_log
 
-    from affirming_care import nbcourse
-
     folder = work / sid / mid
     folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    cfg = nbcourse.load_config(root)
+    cfg = load_config(root)
     cfg.Exchange.cache = str(work / ".cache")
     cfg.Exchange.assignment_dir = str(work / sid)
     coursedir = CourseDirectory(config=cfg)
@@ -285,7 +293,7 @@ def _submit_to_exchange(
         app.log.removeHandler(handler)
     result = capture_log(app)
     if not result["success"]:
-        raise GradingError(f"Rehearsal could not submit {mid} for {sid}: {instructor.short_error(result)}")
+        raise GradingError(f"Rehearsal could not submit {mid} for {sid}: {short_error(result)}")
 
 
 def rehearse(
@@ -295,7 +303,7 @@ def rehearse(
     modules: list[str] | None = None,
     seed: int = 2026,
     deliver: str = "exchange",
-    source: Path = instructor.SOURCE,
+    source: Path = SOURCE,
     use_existing_folder: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Planned], None] | None = None,
@@ -315,16 +323,14 @@ def rehearse(
         raise GradingError(f"deliver must be 'exchange' or 'zip', not {deliver!r}")
     if learners < 1:
         raise GradingError("A rehearsal needs at least one learner.")
-    if not instructor.settings_path(root).exists():
+    if not settings_path(root).exists():
         root.mkdir(parents=True, exist_ok=True)
         roster = write_roster(synthetic_roster(learners, seed), root / "rehearsal-roster.csv")
-        instructor.init_course(
-            root, source=source, modules=modules, roster=roster, exchange=root / "exchange"
-        )
-        settings = instructor.load_settings(root)
+        init_course(root, source=source, modules=modules, roster=roster, exchange=root / "exchange")
+        settings = load_settings(root)
         settings.rehearsal = True
-        instructor.save_settings(root, settings)
-    settings = instructor.load_settings(root)
+        save_settings(root, settings)
+    settings = load_settings(root)
     if not settings.rehearsal and not use_existing_folder:
         raise GradingError(
             f"{root} is a course folder made by `grade init`, perhaps for a real cohort. A rehearsal hands "
@@ -341,22 +347,22 @@ def rehearse(
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
     dues: dict[str, datetime] = {}
     for mid in modules:
-        instructor.require_module(root, mid)
-        with instructor.gradebook(root) as gb:
+        require_module(root, mid)
+        with gradebook(root) as gb:
             try:
                 assignment = gb.find_assignment(mid)
                 due = assignment.duedate
             except MissingEntry:
                 assignment, due = None, None
         if assignment is None:
-            instructor.release(root, mid, due=due_default)
+            release(root, mid, due=due_default)
             due = due_default
         elif due is None:
-            with instructor.gradebook(root) as gb:
+            with gradebook(root) as gb:
                 gb.update_or_create_assignment(mid, duedate=due_default.replace(tzinfo=None))
             due = due_default
         dues[mid] = due.replace(tzinfo=UTC) if due.tzinfo is None else due
-    with instructor.gradebook(root) as gb:
+    with gradebook(root) as gb:
         ids = sorted(s.id for s in gb.students)
     if not ids:
         raise GradingError(f"{root} has no learners; import a roster with `affirming_care grade roster`.")

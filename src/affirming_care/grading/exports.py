@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from affirming_care.instructor import (
-    CourseSettings,
-    Learner,
-    gradebook,
-    load_settings,
-    saved_roster,
-)
+from affirming_care.grading.course import CourseSettings, load_settings
+from affirming_care.grading.gradebook import gradebook
+from affirming_care.grading.roster import Learner, saved_roster
+from affirming_care.grading.scores import final_score
 
 CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_HEADER = ["First name", "Last name", "ID number", "Email address"]
@@ -100,7 +97,7 @@ def grade_table(root: Path) -> GradeTable:
                 except MissingEntry:
                     row.grades[a.name] = ModuleGrade("not submitted", max_score=a.max_score)
                     continue
-                score = max(0.0, sub.score - (sub.late_submission_penalty or 0.0))
+                score = final_score(sub)
                 state = "waiting" if sub.needs_manual_grade else "graded"
                 row.grades[a.name] = ModuleGrade(state, score=score, max_score=a.max_score)
             rows.append(row)

@@ -26,8 +26,6 @@ import json
 import re
 import textwrap
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from html import escape
@@ -35,6 +33,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from affirming_care.content import FIT_LABELS
+from affirming_care.grading.course import load_settings, settings_path
+from affirming_care.grading.gradebook import open_gradebook
+from affirming_care.grading.scores import final_score
 from affirming_care.loader import Course, ModuleContent, cached_course
 from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
 
@@ -222,27 +223,9 @@ class Submission:
     """Share of all points, once every part is graded (None while a reflection waits)."""
 
 
-@contextmanager
-def _open_gradebook(root: Path) -> Iterator[Any]:
-    from affirming_care import instructor
-
-    if instructor.settings_path(root).exists():
-        with instructor.gradebook(root) as gb:
-            yield gb
-        return
-    db = root / "gradebook.db"
-    if not db.exists():
-        yield None
-        return
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{db}") as gb:
-        yield gb
-
-
 def gradebook_scores(root: Path) -> tuple[dict[str, list[Submission]], set[str]] | None:
     """Each module's submissions as score shares, and the learners in the gradebook; None if no gradebook."""
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         if gb is None:
             return None
         learners = {s.id for s in gb.students}
@@ -253,17 +236,14 @@ def gradebook_scores(root: Path) -> tuple[dict[str, list[Submission]], set[str]]
                 checks = sub.code_score / sub.max_code_score if sub.max_code_score else None
                 total = None
                 if not sub.needs_manual_grade and sub.max_score:
-                    final = max(0.0, sub.score - (sub.late_submission_penalty or 0.0))
-                    total = final / sub.max_score
+                    total = final_score(sub) / sub.max_score
                 subs.append(Submission(checks=checks, total=total))
     return scores, learners
 
 
 def _pass_mark(root: Path, course: Course) -> float:
-    from affirming_care import instructor
-
-    if instructor.settings_path(root).exists():
-        return instructor.load_settings(root).pass_mark
+    if settings_path(root).exists():
+        return load_settings(root).pass_mark
     return course.curriculum.pass_mark
 
 

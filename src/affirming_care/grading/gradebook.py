@@ -1,0 +1,90 @@
+"""nbgrader for a course folder: its config, its Python API and its gradebook, opened in one place.
+
+The repository holds only ``assignments/source`` and ``assignments/nbgrader_config.py``. An
+instructor's course folder (release/, submitted/, autograded/, feedback/, the gradebook) lives
+outside the repository, because it holds learners' work.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from affirming_care.grading.course import load_settings, settings_path
+
+
+def load_config(root: Path) -> Config:
+    """The course's nbgrader config, rooted at ``root``."""
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    cfg.CourseDirectory.root = str(root)
+    return cfg
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader shells out to ``alembic`` (and kernels to python): its environment's bin must be on PATH."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def api(root: Path) -> Any:
+    """nbgrader's NbGraderAPI for this course folder (each call's log comes back in its result)."""
+    from nbgrader.apps import NbGraderAPI
+
+    ensure_tools_on_path()
+    return NbGraderAPI(config=load_config(root))
+
+
+def db_url(root: Path) -> str:
+    from nbgrader.coursedir import CourseDirectory
+
+    url: str = CourseDirectory(config=load_config(root)).db_url
+    return url
+
+
+@contextmanager
+def gradebook(root: Path) -> Iterator[Any]:
+    """The course folder's nbgrader gradebook (made if missing)."""
+    from nbgrader.api import Gradebook
+
+    settings = load_settings(root)
+    ensure_tools_on_path()  # a new gradebook is made by nbgrader's alembic command
+    with Gradebook(db_url(root), settings.course_id) as gb:
+        yield gb
+
+
+@contextmanager
+def open_gradebook(root: Path) -> Iterator[Any]:
+    """The gradebook of a course folder, or of a bare folder holding ``gradebook.db``; None if neither."""
+    if settings_path(root).exists():
+        with gradebook(root) as gb:
+            yield gb
+        return
+    db = root / "gradebook.db"
+    if not db.exists():
+        yield None
+        return
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}") as gb:
+        yield gb
+
+
+def short_error(result: dict[str, Any]) -> str:
+    """One line from an nbgrader result: the logged error, else the exception's message."""
+    for line in (result.get("log") or "").splitlines():
+        if line.startswith("[ERROR]"):
+            return str(line.removeprefix("[ERROR]").strip())
+    lines = [x for x in (result.get("error") or "").strip().splitlines() if x.strip()]
+    if not lines:
+        return "unknown error"
+    last = lines[-1]
+    return re.sub(r"^[\w.]+(Error|Exception|Exit): ?", "", last) or last

@@ -1,0 +1,125 @@
+"""``affirming_care grade init``: create or refresh a course folder."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from affirming_care.grading.course import (
+    ASSIGNMENTS,
+    SOURCE,
+    CourseSettings,
+    GradingError,
+    load_settings,
+    module_info,
+    save_settings,
+    source_modules,
+    write_config,
+)
+from affirming_care.grading.gradebook import gradebook
+from affirming_care.grading.roster import RosterImport, import_roster, read_roster
+
+
+@dataclass
+class InitResult:
+    root: Path
+    modules: list[str]
+    new_modules: list[str]
+    exchange: str | None
+    roster: RosterImport | None
+
+
+def _wanted_modules(source: Path, modules: list[str] | None) -> list[str]:
+    available = source_modules(source)
+    if not available:
+        raise GradingError(
+            f"No source assignments in {source}. Build them with `affirming_care assignments`, "
+            "or pass --source DIR."
+        )
+    wanted = modules or available
+    missing = [m for m in wanted if m not in available]
+    if missing:
+        raise GradingError(
+            f"No source assignment for {', '.join(missing)} in {source}; it has {', '.join(available)}."
+        )
+    return wanted
+
+
+def _updated_settings(
+    root: Path, course_id: str | None, pass_mark: float | None, exchange: Path | None
+) -> CourseSettings:
+    try:
+        settings = load_settings(root)
+    except GradingError:
+        settings = CourseSettings()
+    if course_id:
+        settings.course_id = course_id
+    if pass_mark is not None:
+        settings.pass_mark = pass_mark
+    if exchange is not None:
+        exchange = exchange.expanduser().resolve()
+        if not exchange.exists():
+            exchange.mkdir(parents=True)
+            exchange.chmod(0o777)  # nbgrader's exchange must be writable by every learner
+        settings.exchange = str(exchange)
+    return settings
+
+
+def _copy_modules(root: Path, source: Path, wanted: list[str], settings: CourseSettings) -> list[str]:
+    """Copy each module's source into the folder; the modules that were not there before."""
+    new_modules = []
+    for mid in wanted:
+        dest = root / "source" / mid
+        if not dest.exists():
+            new_modules.append(mid)
+        shutil.copytree(source / mid, dest, dirs_exist_ok=True)
+        info = module_info(mid, source / mid / f"{mid}.ipynb")
+        if mid in settings.modules:
+            info.due = settings.modules[mid].due
+        settings.modules[mid] = info
+    return new_modules
+
+
+def init_course(
+    root: Path,
+    *,
+    source: Path = SOURCE,
+    modules: list[str] | None = None,
+    roster: Path | None = None,
+    exchange: Path | None = None,
+    course_id: str | None = None,
+    pass_mark: float | None = None,
+) -> InitResult:
+    """Create or refresh a course folder: config, source assignments, gradebook, roster."""
+    wanted = _wanted_modules(source, modules)
+    if roster is not None:
+        read_roster(roster)  # report every bad row before anything is written
+    root.mkdir(parents=True, exist_ok=True)
+    settings = _updated_settings(root, course_id, pass_mark, exchange)
+    new_modules = _copy_modules(root, source, wanted, settings)
+    save_settings(root, settings)
+    write_config(root, settings)
+    with gradebook(root):
+        pass  # creates the gradebook
+    imported = import_roster(root, roster) if roster is not None else None
+    return InitResult(
+        root=root,
+        modules=sorted(settings.modules),
+        new_modules=new_modules,
+        exchange=settings.exchange,
+        roster=imported,
+    )
+
+
+def bare_course(root: Path, modules: list[str] | None = None) -> Path:
+    """A folder for nbgrader's own commands: only the course's config and each module's source.
+
+    No settings, gradebook or roster (``init_course`` makes a full course folder).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ASSIGNMENTS / "nbgrader_config.py", root / "nbgrader_config.py")
+    for src in sorted((ASSIGNMENTS / "source").iterdir()):
+        if src.is_dir() and (modules is None or src.name in modules):
+            shutil.copytree(src, root / "source" / src.name, dirs_exist_ok=True)
+    return root

@@ -1,0 +1,91 @@
+"""Release a module: nbgrader generate_assignment, a due date, and the exchange if the course has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from affirming_care.grading.course import (
+    CourseSettings,
+    GradingError,
+    load_settings,
+    module_info,
+    require_module,
+    save_settings,
+)
+from affirming_care.grading.gradebook import api, gradebook, short_error
+
+
+@dataclass
+class ReleaseResult:
+    module: str
+    release_dir: Path
+    due: datetime | None
+    exchange: str | None
+    max_score: float
+    checks: int
+    reflections: int
+
+
+def parse_due(text: str) -> datetime:
+    """A due date as typed by an instructor; without a UTC offset it is this computer's local time."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise GradingError(
+            f"Due date {text!r} is not a date and time; write it like 2026-12-01 17:00 (local time) "
+            "or 2026-12-01T17:00+00:00."
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # local time
+    return when.astimezone(UTC)
+
+
+def _release_to_exchange(nb_api: Any, module: str, settings: CourseSettings) -> None:
+    from nbgrader.utils import capture_log, temp_attrs
+
+    with temp_attrs(nb_api.coursedir, assignment_id=module):
+        app = nb_api.exchange.ReleaseAssignment(
+            coursedir=nb_api.coursedir, authenticator=nb_api.authenticator, parent=nb_api
+        )
+        app.force = True  # releasing again replaces the learners' copy in the exchange
+        result = capture_log(app)
+    if not result["success"]:
+        raise GradingError(
+            f"Could not release {module} to the exchange {settings.exchange}: {short_error(result)}"
+        )
+
+
+def release(root: Path, module: str, *, due: datetime | None = None) -> ReleaseResult:
+    """nbgrader generate_assignment, a due date in the gradebook, and release to the exchange if any."""
+    settings = load_settings(root)
+    require_module(root, module)
+    nb_api = api(root)
+    result = nb_api.generate_assignment(module)
+    if not result["success"]:
+        raise GradingError(f"Could not generate {module} for learners: {short_error(result)}")
+    info = settings.modules.get(module) or module_info(module, root / "source" / module / f"{module}.ipynb")
+    with gradebook(root) as gb:
+        if due is not None:
+            gb.update_or_create_assignment(module, duedate=due.replace(tzinfo=None))
+            info.due = due.isoformat()
+        assignment = gb.find_assignment(module)
+        max_score = assignment.max_score
+        cells = [c for nb in assignment.notebooks for c in nb.grade_cells]
+        checks = sum(1 for c in cells if c.cell_type == "code")
+        reflections = sum(1 for c in cells if c.cell_type == "markdown")
+    settings.modules[module] = info
+    save_settings(root, settings)
+    if settings.exchange:
+        _release_to_exchange(nb_api, module, settings)
+    return ReleaseResult(
+        module=module,
+        release_dir=root / "release" / module,
+        due=due,
+        exchange=settings.exchange,
+        max_score=max_score,
+        checks=checks,
+        reflections=reflections,
+    )
