@@ -21,6 +21,7 @@ course: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks book/_theme
 	$(BIN)/ruff format --check src tests benchmarks book/_theme
+	$(BIN)/mypy src/affirming_care/grading
 	$(BIN)/affirming_care check
 	$(BIN)/affirming_care assignments --check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from affirming_care.grading.exports import GradeTable
+    from affirming_care.grading.exports import GradeTable, ModuleGrade
     from affirming_care.progress import CourseProgress
 
 COURSE_TITLE = "Sex Work–Affirming Care: A Course for Therapists and Other Professionals"
@@ -270,6 +270,31 @@ def _module_details(table: GradeTable, module: str) -> ModuleDone:
     return ModuleDone(number, title, minutes)
 
 
+def _passed_and_missing(
+    table: GradeTable, grades: dict[str, ModuleGrade], mark: float
+) -> tuple[list[str], list[str]]:
+    passed = [m for m in table.modules if grades[m].passed(mark)]
+    return passed, [m for m in table.modules if m not in passed]
+
+
+def _not_passed_reason(module: str, g: ModuleGrade, mark: float) -> str:
+    if g.state == "not submitted":
+        return f"{module} not submitted"
+    if g.state == "waiting":
+        return f"{module} waits for a grader"
+    return f"{module} scored {g.score:g} of {g.max_score:g}, below {mark:.0%}"
+
+
+def _write_manifest(out: Path, rows: list[list[str | None]]) -> Path:
+    manifest = out / "certificates.csv"
+    out.mkdir(parents=True, exist_ok=True)
+    with manifest.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Certificate number", "Learner ID", "Name", "Modules", "Hours", "Date", "File"])
+        writer.writerows(rows)
+    return manifest
+
+
 def cohort_certificates(
     root: Path,
     *,
@@ -299,18 +324,9 @@ def cohort_certificates(
     rows = []
     for row in table.learners:
         lid = row.learner.id
-        passed = [m for m in table.modules if row.grades[m].passed(mark)]
-        missing = [m for m in table.modules if m not in passed]
+        passed, missing = _passed_and_missing(table, row.grades, mark)
         if (missing and not partial) or not passed:
-            reasons = []
-            for m in missing:
-                g = row.grades[m]
-                if g.state == "not submitted":
-                    reasons.append(f"{m} not submitted")
-                elif g.state == "waiting":
-                    reasons.append(f"{m} waits for a grader")
-                else:
-                    reasons.append(f"{m} scored {g.score:g} of {g.max_score:g}, below {mark:.0%}")
+            reasons = [_not_passed_reason(m, row.grades[m], mark) for m in missing]
             result.not_yet.append(NotYet(lid, "; ".join(reasons)))
             continue
         cert = Certificate(
@@ -327,11 +343,5 @@ def cohort_certificates(
         rows.append(
             [cert.number, lid, cert.name, " ".join(passed), f"{cert.hours:g}", on.isoformat(), path.name]
         )
-    manifest = out / "certificates.csv"
-    out.mkdir(parents=True, exist_ok=True)
-    with manifest.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["Certificate number", "Learner ID", "Name", "Modules", "Hours", "Date", "File"])
-        writer.writerows(rows)
-    result.manifest = manifest
+    result.manifest = _write_manifest(out, rows)
     return result

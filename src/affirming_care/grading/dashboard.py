@@ -501,6 +501,138 @@ def _clear_old_charts(out: Path) -> None:
             old.unlink()
 
 
+def _check_arguments(root: Path, min_cohort: int) -> None:
+    if min_cohort < 2:
+        raise DashboardError(
+            f"--min-cohort must be at least 2 (got {min_cohort}): a chart of one learner shows that learner's answers."
+        )
+    if not root.is_dir():
+        raise DashboardError(f"{root} is not a folder. Pass the course folder with --course DIR.")
+
+
+def _suppressed_cohort(cohort: int, min_cohort: int) -> str | None:
+    if cohort >= min_cohort:
+        return None
+    return (
+        f"This cohort has {cohort} learner{'s' if cohort != 1 else ''}, fewer than the minimum "
+        f"of {min_cohort}. No charts or counts are shown, so that no one can be singled out. "
+        "Discuss the cases with the group instead, or lower --min-cohort only if every learner agrees."
+    )
+
+
+def _add_scores(dash: Dashboard, section: ModuleSection, subs: list[Submission], out: Path) -> None:
+    """The checks and total score charts of one module (counts below the minimum are suppressed)."""
+    checks = [s.checks for s in subs if s.checks is not None]
+    totals = [s.total for s in subs if s.total is not None]
+    for kind, values, who in (
+        ("checks", checks, "these scores come from"),
+        ("total", totals, "these totals come from"),
+    ):
+        stats = score_stats(section.id, kind, values, dash.pass_mark)  # type: ignore[arg-type]
+        if stats.count < dash.min_cohort:
+            stats.bins, stats.median, stats.at_pass_mark = [], None, 0
+            stats.suppressed = _suppressed(stats.count, dash.min_cohort, who)
+        else:
+            stats.chart = f"{section.id}-scores-{kind}.png"
+            stats.alt = score_alt(section.label, stats)
+            draw_scores(stats, section.label, out / stats.chart)
+        section.scores.append(stats)
+
+
+def _misconceptions(mid: str, item: ItemStats, threshold: float) -> list[Misconception]:
+    return [
+        Misconception(
+            module=mid,
+            item=item.id,
+            item_title=item.title,
+            letter=s.letter,
+            text=s.text,
+            verdict=s.verdict,
+            share=s.share,
+            count=s.count,
+            answered=item.answered,
+            feedback=s.feedback,
+        )
+        for s in item.shares
+        if s.misconception and s.share >= threshold
+    ]
+
+
+def _add_items(
+    dash: Dashboard,
+    section: ModuleSection,
+    mod: ModuleContent,
+    per: dict[str, AnswerFile],
+    out: Path,
+    threshold: float,
+) -> None:
+    """Option shares of each check and case of one module, and the misconceptions among them."""
+    for item in check_stats(mod, per) + case_stats(mod, per):
+        section.items.append(item)
+        if item.answered < dash.min_cohort:
+            item.suppressed = _suppressed(item.answered, dash.min_cohort, "answers from")
+            item.shares = []
+            continue
+        item.chart = f"{section.id}-{item.kind}-{item.id}.png"
+        item.alt = item_alt(item)
+        draw_item(item, out / item.chart)
+        dash.misconceptions += _misconceptions(section.id, item, threshold)
+
+
+def _write_report(dash: Dashboard, out: Path, course: Course) -> None:
+    dash.misconceptions.sort(key=lambda m: (-m.share, m.module, m.item))
+    dash.json = out / "dashboard.json"
+    dash.json.write_text(json.dumps(dash.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    dash.html = out / "index.html"
+    dash.html.write_text(report_html(dash, course), encoding="utf-8")
+
+
+def _read_cohort(
+    root: Path,
+) -> tuple[dict[str, dict[str, AnswerFile]], Counter[str], dict[str, list[Submission]] | None, set[str]]:
+    """Answer files, damaged counts, gradebook scores (None without a gradebook) and every learner."""
+    stores, damaged = collected_stores(root)
+    graded = gradebook_scores(root)
+    if graded is None and not stores:
+        raise DashboardError(
+            f"{root} has no gradebook (gradebook.db) and no collected answer files "
+            "(submitted/<learner>/<module>/<module>-answers.json). Collect and autograde a module first."
+        )
+    scores, gb_learners = graded if graded is not None else (None, set())
+    learners = set(gb_learners) | {lid for per in stores.values() for lid in per}
+    return stores, damaged, scores, learners
+
+
+def _module_section(
+    dash: Dashboard,
+    mid: str,
+    mod: ModuleContent | None,
+    per: dict[str, AnswerFile],
+    damaged: int,
+    subs: list[Submission] | None,
+    threshold: float,
+) -> ModuleSection:
+    """One module's counts and charts; ``subs`` is None without a gradebook."""
+    section = ModuleSection(
+        id=mid,
+        number=mod.meta.number if mod else None,
+        title=mod.meta.title if mod else mid,
+        stores=len(per),
+        damaged=damaged,
+    )
+    if dash.suppressed:  # not even counts: with so few learners they could identify someone
+        section.stores = section.damaged = 0
+        return section
+    section.submissions = len(subs or [])
+    section.graded = sum(1 for s in subs or [] if s.total is not None)
+    section.waiting = section.submissions - section.graded
+    if subs is not None:
+        _add_scores(dash, section, subs, dash.out)
+    if mod is not None:
+        _add_items(dash, section, mod, per, dash.out, threshold)
+    return section
+
+
 def build_dashboard(
     root: Path,
     *,
@@ -511,114 +643,37 @@ def build_dashboard(
     threshold: float = MISCONCEPTION_SHARE,
 ) -> Dashboard:
     """Read ``root`` (a course folder), draw the charts and write the report into ``out``."""
-    if min_cohort < 2:
-        raise DashboardError(
-            f"--min-cohort must be at least 2 (got {min_cohort}): a chart of one learner shows that learner's answers."
-        )
-    if not root.is_dir():
-        raise DashboardError(f"{root} is not a folder. Pass the course folder with --course DIR.")
+    _check_arguments(root, min_cohort)
     course = course or cached_course()
     out = out or root / "dashboard"
-    stores, damaged = collected_stores(root)
-    graded = gradebook_scores(root)
-    scores, gb_learners = graded if graded is not None else ({}, set())
-    if graded is None and not stores:
-        raise DashboardError(
-            f"{root} has no gradebook (gradebook.db) and no collected answer files "
-            "(submitted/<learner>/<module>/<module>-answers.json). Collect and autograde a module first."
-        )
-    learners = set(gb_learners) | {lid for per in stores.values() for lid in per}
-    pass_mark = _pass_mark(root, course)
+    stores, damaged, scores, learners = _read_cohort(root)
     dash = Dashboard(
         out=out,
         cohort=len(learners),
         min_cohort=min_cohort,
-        pass_mark=pass_mark,
-        gradebook=graded is not None,
+        pass_mark=_pass_mark(root, course),
+        gradebook=scores is not None,
     )
-    if graded is None:
+    if scores is None:
         dash.notes.append(
             "No gradebook was found, so there are no score charts; option shares come from answer files."
         )
-    found = set(stores) | set(scores) | set(damaged)
+    found = set(stores) | set(scores or {}) | set(damaged)
     wanted = sorted(m for m in (modules or found) if _MODULE_RE.match(m))
     unknown = [m for m in wanted if m not in course.modules]
     if unknown:
         dash.notes.append(f"Not in the course content, so only their scores are shown: {', '.join(unknown)}.")
     out.mkdir(parents=True, exist_ok=True)
     _clear_old_charts(out)
-    if dash.cohort < min_cohort:
-        dash.suppressed = (
-            f"This cohort has {dash.cohort} learner{'s' if dash.cohort != 1 else ''}, fewer than the minimum "
-            f"of {min_cohort}. No charts or counts are shown, so that no one can be singled out. "
-            "Discuss the cases with the group instead, or lower --min-cohort only if every learner agrees."
-        )
+    dash.suppressed = _suppressed_cohort(dash.cohort, min_cohort)
     for mid in wanted:
-        mod = course.modules.get(mid)
-        section = ModuleSection(
-            id=mid,
-            number=mod.meta.number if mod else None,
-            title=mod.meta.title if mod else mid,
-            stores=len(stores.get(mid, {})),
-            damaged=damaged.get(mid, 0),
+        subs = None if scores is None else scores.get(mid, [])
+        dash.modules.append(
+            _module_section(
+                dash, mid, course.modules.get(mid), stores.get(mid, {}), damaged.get(mid, 0), subs, threshold
+            )
         )
-        subs = scores.get(mid, [])
-        if dash.suppressed:  # not even counts: with so few learners they could identify someone
-            section.stores = section.damaged = 0
-            dash.modules.append(section)
-            continue
-        section.submissions = len(subs)
-        section.graded = sum(1 for s in subs if s.total is not None)
-        section.waiting = section.submissions - section.graded
-        if graded is not None:
-            checks = [s.checks for s in subs if s.checks is not None]
-            totals = [s.total for s in subs if s.total is not None]
-            for kind, values, who in (
-                ("checks", checks, "these scores come from"),
-                ("total", totals, "these totals come from"),
-            ):
-                stats = score_stats(mid, kind, values, pass_mark)  # type: ignore[arg-type]
-                if stats.count < min_cohort:
-                    stats.bins, stats.median, stats.at_pass_mark = [], None, 0
-                    stats.suppressed = _suppressed(stats.count, min_cohort, who)
-                else:
-                    stats.chart = f"{mid}-scores-{kind}.png"
-                    stats.alt = score_alt(section.label, stats)
-                    draw_scores(stats, section.label, out / stats.chart)
-                section.scores.append(stats)
-        if mod is not None:
-            per = stores.get(mid, {})
-            for item in check_stats(mod, per) + case_stats(mod, per):
-                section.items.append(item)
-                if item.answered < min_cohort:
-                    item.suppressed = _suppressed(item.answered, min_cohort, "answers from")
-                    item.shares = []
-                    continue
-                item.chart = f"{mid}-{item.kind}-{item.id}.png"
-                item.alt = item_alt(item)
-                draw_item(item, out / item.chart)
-                dash.misconceptions += [
-                    Misconception(
-                        module=mid,
-                        item=item.id,
-                        item_title=item.title,
-                        letter=s.letter,
-                        text=s.text,
-                        verdict=s.verdict,
-                        share=s.share,
-                        count=s.count,
-                        answered=item.answered,
-                        feedback=s.feedback,
-                    )
-                    for s in item.shares
-                    if s.misconception and s.share >= threshold
-                ]
-        dash.modules.append(section)
-    dash.misconceptions.sort(key=lambda m: (-m.share, m.module, m.item))
-    dash.json = out / "dashboard.json"
-    dash.json.write_text(json.dumps(dash.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    dash.html = out / "index.html"
-    dash.html.write_text(report_html(dash, course), encoding="utf-8")
+    _write_report(dash, out, course)
     return dash
 
 
@@ -673,6 +728,57 @@ def _item_block(item: ItemStats) -> str:
     )
 
 
+def _take_up_html(dash: Dashboard) -> list[str]:
+    """The misconceptions to take up in the next session."""
+    parts = ["<h2 id='take-up'>To take up in the next session</h2>"]
+    if not dash.misconceptions:
+        parts.append(
+            f"<p>No wrong option or less helpful response was chosen first by {_pct(dash.threshold)} "
+            "or more of the learners.</p>"
+        )
+        return parts
+    parts.append(
+        f"<p>Wrong options and less helpful responses that at least {_pct(dash.threshold)} of "
+        "learners chose first, most chosen first. The reason each one misses is the course's own "
+        "feedback: a starting point for discussion.</p><ol>"
+    )
+    for m in dash.misconceptions[:12]:
+        where = f"Module {int(m.module[1:])}"
+        parts.append(
+            f"<li><p><strong>{_pct(m.share)}</strong> ({m.count} of {m.answered}) chose "
+            f"<strong>{m.letter}. {escape(_short(m.text, 200))}</strong> ({escape(m.verdict)}) in "
+            f"{where}: {escape(_short(m.item_title, 160))}</p>"
+            f"<p class='muted'>Why: {escape(_short(m.feedback, 400))}</p></li>"
+        )
+    parts.append("</ol>")
+    return parts
+
+
+def _module_html(dash: Dashboard, m: ModuleSection) -> list[str]:
+    parts = [f"<section aria-labelledby='{m.id}'><h2 id='{m.id}'>{escape(m.label)}</h2>"]
+    if not dash.suppressed:
+        facts = (
+            f"{m.stores} learners sent answer files. The gradebook has {m.submissions} submissions: "
+            f"{m.graded} fully graded, {m.waiting} waiting for a grader."
+        )
+        if m.damaged:
+            facts += f" {m.damaged} answer files could not be read and are left out."
+        parts.append(f"<p>{facts}</p>")
+    if m.scores:
+        parts.append("<h3>Scores</h3>")
+        parts += [_score_block(s) for s in m.scores]
+    checks = [i for i in m.items if i.kind == "check"]
+    cases = [i for i in m.items if i.kind == "case"]
+    if checks:
+        parts.append("<h3>Knowledge checks: first answers</h3>")
+        parts += [_item_block(i) for i in checks]
+    if cases:
+        parts.append("<h3>Cases: first response at each decision point</h3>")
+        parts += [_item_block(i) for i in cases]
+    parts.append("</section>")
+    return parts
+
+
 def report_html(dash: Dashboard, course: Course) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -691,53 +797,12 @@ def report_html(dash: Dashboard, course: Course) -> str:
         parts.append(f"<p class='note' role='status'>{escape(dash.suppressed)}</p>")
     else:
         parts.append(f"<p>{dash.cohort} learners in this cohort.</p>")
-    if not dash.suppressed:
-        parts.append("<h2 id='take-up'>To take up in the next session</h2>")
-        if dash.misconceptions:
-            parts.append(
-                f"<p>Wrong options and less helpful responses that at least {_pct(dash.threshold)} of "
-                "learners chose first, most chosen first. The reason each one misses is the course's own "
-                "feedback: a starting point for discussion.</p><ol>"
-            )
-            for m in dash.misconceptions[:12]:
-                where = f"Module {int(m.module[1:])}"
-                parts.append(
-                    f"<li><p><strong>{_pct(m.share)}</strong> ({m.count} of {m.answered}) chose "
-                    f"<strong>{m.letter}. {escape(_short(m.text, 200))}</strong> ({escape(m.verdict)}) in "
-                    f"{where}: {escape(_short(m.item_title, 160))}</p>"
-                    f"<p class='muted'>Why: {escape(_short(m.feedback, 400))}</p></li>"
-                )
-            parts.append("</ol>")
-        else:
-            parts.append(
-                f"<p>No wrong option or less helpful response was chosen first by {_pct(dash.threshold)} "
-                "or more of the learners.</p>"
-            )
+        parts += _take_up_html(dash)
     if dash.modules:
         parts.append("<nav aria-label='Modules'><h2>Modules</h2><ul>")
         parts += [f"<li><a href='#{m.id}'>{escape(m.label)}</a></li>" for m in dash.modules]
         parts.append("</ul></nav>")
     for m in dash.modules:
-        parts.append(f"<section aria-labelledby='{m.id}'><h2 id='{m.id}'>{escape(m.label)}</h2>")
-        if not dash.suppressed:
-            facts = (
-                f"{m.stores} learners sent answer files. The gradebook has {m.submissions} submissions: "
-                f"{m.graded} fully graded, {m.waiting} waiting for a grader."
-            )
-            if m.damaged:
-                facts += f" {m.damaged} answer files could not be read and are left out."
-            parts.append(f"<p>{facts}</p>")
-        if m.scores:
-            parts.append("<h3>Scores</h3>")
-            parts += [_score_block(s) for s in m.scores]
-        checks = [i for i in m.items if i.kind == "check"]
-        cases = [i for i in m.items if i.kind == "case"]
-        if checks:
-            parts.append("<h3>Knowledge checks: first answers</h3>")
-            parts += [_item_block(i) for i in checks]
-        if cases:
-            parts.append("<h3>Cases: first response at each decision point</h3>")
-            parts += [_item_block(i) for i in cases]
-        parts.append("</section>")
+        parts += _module_html(dash, m)
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"

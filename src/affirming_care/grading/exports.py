@@ -98,7 +98,7 @@ def grade_table(root: Path) -> GradeTable:
                     row.grades[a.name] = ModuleGrade("not submitted", max_score=a.max_score)
                     continue
                 score = final_score(sub)
-                state = "waiting" if sub.needs_manual_grade else "graded"
+                state: Literal["waiting", "graded"] = "waiting" if sub.needs_manual_grade else "graded"
                 row.grades[a.name] = ModuleGrade(state, score=score, max_score=a.max_score)
             rows.append(row)
     return GradeTable(settings=settings, modules=modules, max_scores=max_scores, learners=rows)

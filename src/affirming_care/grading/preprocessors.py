@@ -13,7 +13,7 @@ from traitlets import Bool
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-class HideTracebacks(Preprocessor):  # type: ignore[misc]
+class HideTracebacks(Preprocessor):
     """Replace each error output's traceback by its name and message.
 
     An IPython traceback quotes the failing line of the test cell, which is the hidden answer key.
@@ -31,7 +31,7 @@ class HideTracebacks(Preprocessor):  # type: ignore[misc]
         return cell, resources
 
 
-class HideWidgetOutputs(Preprocessor):  # type: ignore[misc]
+class HideWidgetOutputs(Preprocessor):
     """Feedback preprocessor: replace each live widget's output by one plain line.
 
     A check widget's output carries a static HTML copy of the check for viewers without widgets,

@@ -25,6 +25,7 @@ import nbformat
 
 from affirming_care.grading.course import (
     SOURCE,
+    CourseSettings,
     GradingError,
     load_settings,
     require_module,
@@ -184,19 +185,32 @@ def _wrong(q: Any, rng: random.Random) -> list[str]:
     return sorted([rng.choice(wrong)]) if wrong else []
 
 
+def _outcomes(n: int, kind: str, rng: random.Random) -> list[str]:
+    """How each of ``n`` questions is answered: "right", "wrong" or "skip"."""
+    if kind != "partial":
+        return ["right"] * n
+    outcome = ["right" if i < (n + 1) // 2 else rng.choice(["wrong", "skip"]) for i in range(n)]
+    if n > 1 and all(x == "right" for x in outcome):
+        outcome[-1] = "wrong"
+    if n == 1:
+        outcome = ["wrong"]
+    rng.shuffle(outcome)
+    return outcome
+
+
+def _check_record(q: Any, chosen: list[str], rng: random.Random, when: datetime) -> CheckRecord:
+    at = (when - timedelta(minutes=rng.randint(5, 90))).isoformat(timespec="seconds")
+    attempts = [Attempt(selected=chosen, at=at)]
+    if rng.random() < 0.3 and len(q.options) > 1:  # changed their mind once
+        first = sorted([o.id for o in q.options if o.id not in chosen][:1] or chosen)
+        attempts.insert(0, Attempt(selected=first, at=at))
+    return CheckRecord(selected=chosen, attempts=attempts, updated=at)
+
+
 def _answers(module: Any, kind: str, rng: random.Random, when: datetime) -> tuple[AnswerFile, float]:
     questions = module.questions
     store = AnswerFile(module=module.meta.id)
-    if kind == "partial":
-        n = len(questions)
-        outcome = ["right" if i < (n + 1) // 2 else rng.choice(["wrong", "skip"]) for i in range(n)]
-        if n > 1 and all(x == "right" for x in outcome):
-            outcome[-1] = "wrong"
-        if n == 1:
-            outcome = ["wrong"]
-        rng.shuffle(outcome)
-    else:
-        outcome = ["right"] * len(questions)
+    outcome = _outcomes(len(questions), kind, rng)
     score = 0.0
     for q, how in zip(questions, outcome, strict=True):
         if how == "skip":
@@ -204,12 +218,7 @@ def _answers(module: Any, kind: str, rng: random.Random, when: datetime) -> tupl
         chosen = sorted(q.answer) if how == "right" else _wrong(q, rng)
         if not chosen:
             continue
-        at = (when - timedelta(minutes=rng.randint(5, 90))).isoformat(timespec="seconds")
-        attempts = [Attempt(selected=chosen, at=at)]
-        if rng.random() < 0.3 and len(q.options) > 1:  # changed their mind once
-            first = sorted([o.id for o in q.options if o.id not in chosen][:1] or chosen)
-            attempts.insert(0, Attempt(selected=first, at=at))
-        store.checks[q.id] = CheckRecord(selected=chosen, attempts=attempts, updated=at)
+        store.checks[q.id] = _check_record(q, chosen, rng, when)
         if frozenset(chosen) == frozenset(q.answer):
             score += q.points
     return store, score
@@ -232,7 +241,8 @@ def _notebook(released: Path, reflection: str | None, edit_locked: bool) -> str:
         # Notes typed into a code cell: Python cannot run this, so grading works only because
         # nbgrader puts the locked cell back as it was released.
         setup.source += "\nmy notes: ask my supervisor about the reporting rules here"
-    return nbformat.writes(nb)
+    text: str = nbformat.writes(nb)
+    return text
 
 
 def _files(
@@ -296,6 +306,112 @@ def _submit_to_exchange(
         raise GradingError(f"Rehearsal could not submit {mid} for {sid}: {short_error(result)}")
 
 
+def _rehearsal_settings(
+    root: Path,
+    *,
+    learners: int,
+    modules: list[str] | None,
+    seed: int,
+    deliver: str,
+    source: Path,
+    use_existing_folder: bool,
+) -> CourseSettings:
+    """The rehearsal folder's settings: a new folder is made, a real cohort's folder is refused."""
+    if deliver not in ("exchange", "zip"):
+        raise GradingError(f"deliver must be 'exchange' or 'zip', not {deliver!r}")
+    if learners < 1:
+        raise GradingError("A rehearsal needs at least one learner.")
+    if not settings_path(root).exists():
+        root.mkdir(parents=True, exist_ok=True)
+        roster = write_roster(synthetic_roster(learners, seed), root / "rehearsal-roster.csv")
+        init_course(root, source=source, modules=modules, roster=roster, exchange=root / "exchange")
+        settings = load_settings(root)
+        settings.rehearsal = True
+        save_settings(root, settings)
+    settings = load_settings(root)
+    if not settings.rehearsal and not use_existing_folder:
+        raise GradingError(
+            f"{root} is a course folder made by `grade init`, perhaps for a real cohort. A rehearsal hands "
+            "in made-up work, so use a new folder, or pass --use-existing-folder if this one is for practice."
+        )
+    if deliver == "exchange" and not settings.exchange:
+        raise GradingError(
+            f"{root} has no nbgrader exchange; use --deliver zip, or init it with --exchange DIR."
+        )
+    return settings
+
+
+def _due_date(root: Path, mid: str, due_default: datetime) -> datetime:
+    """The module's due date (in UTC); an unreleased module is released, due a day ago."""
+    from nbgrader.api import MissingEntry
+
+    require_module(root, mid)
+    with gradebook(root) as gb:
+        try:
+            assignment = gb.find_assignment(mid)
+            due = assignment.duedate
+        except MissingEntry:
+            assignment, due = None, None
+    if assignment is None:
+        release(root, mid, due=due_default)
+        due = due_default
+    elif due is None:
+        with gradebook(root) as gb:
+            gb.update_or_create_assignment(mid, duedate=due_default.replace(tzinfo=None))
+        due = due_default
+    when: datetime = due.replace(tzinfo=UTC) if due.tzinfo is None else due
+    return when
+
+
+@dataclass
+class _Handing:
+    """What every hand-in of one module needs."""
+
+    root: Path
+    mid: str
+    module: Any
+    due: datetime
+    rng: random.Random
+    work: Path
+    zf: zipfile.ZipFile | None
+
+
+def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
+    """One synthetic learner's submission of one module, into the zip or through the exchange."""
+    if kind == "not_submitted":
+        return Planned(sid, h.mid, kind, KINDS[kind], None, False, [], None)
+    if kind == "late":
+        when = h.due + timedelta(hours=3, minutes=h.rng.randint(0, 50))
+    else:
+        when = h.due - timedelta(hours=h.rng.randint(1, 96), minutes=h.rng.randint(0, 59))
+    files, expected, wrote = _files(h.root, h.mid, h.module, kind, h.rng, when)
+    if h.zf is not None:
+        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+        for name, text in files.items():
+            h.zf.writestr(f"{sid}_{h.mid}_{stamp}_{name}", text)
+    else:
+        _submit_to_exchange(h.root, h.mid, sid, files, when, h.work)
+    return Planned(sid, h.mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
+
+
+def _write_manifest(root: Path, modules: list[str], plan: list[Planned]) -> Path:
+    manifest = root / "rehearsal.json"
+    old = json.loads(manifest.read_text()) if manifest.exists() else {"submissions": []}
+    kept = [p for p in old["submissions"] if p["module"] not in modules]
+    manifest.write_text(
+        json.dumps(
+            {
+                "about": "What each synthetic learner handed in, and the checks score it should get.",
+                "kinds": KINDS,
+                "submissions": kept + [asdict(p) for p in plan],
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    return manifest
+
+
 def rehearse(
     root: Path,
     *,
@@ -319,49 +435,19 @@ def rehearse(
     """
     from affirming_care.loader import cached_course
 
-    if deliver not in ("exchange", "zip"):
-        raise GradingError(f"deliver must be 'exchange' or 'zip', not {deliver!r}")
-    if learners < 1:
-        raise GradingError("A rehearsal needs at least one learner.")
-    if not settings_path(root).exists():
-        root.mkdir(parents=True, exist_ok=True)
-        roster = write_roster(synthetic_roster(learners, seed), root / "rehearsal-roster.csv")
-        init_course(root, source=source, modules=modules, roster=roster, exchange=root / "exchange")
-        settings = load_settings(root)
-        settings.rehearsal = True
-        save_settings(root, settings)
-    settings = load_settings(root)
-    if not settings.rehearsal and not use_existing_folder:
-        raise GradingError(
-            f"{root} is a course folder made by `grade init`, perhaps for a real cohort. A rehearsal hands "
-            "in made-up work, so use a new folder, or pass --use-existing-folder if this one is for practice."
-        )
-    if deliver == "exchange" and not settings.exchange:
-        raise GradingError(
-            f"{root} has no nbgrader exchange; use --deliver zip, or init it with --exchange DIR."
-        )
+    settings = _rehearsal_settings(
+        root,
+        learners=learners,
+        modules=modules,
+        seed=seed,
+        deliver=deliver,
+        source=source,
+        use_existing_folder=use_existing_folder,
+    )
     modules = modules or sorted(settings.modules)
     course = cached_course()
-    from nbgrader.api import MissingEntry
-
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
-    dues: dict[str, datetime] = {}
-    for mid in modules:
-        require_module(root, mid)
-        with gradebook(root) as gb:
-            try:
-                assignment = gb.find_assignment(mid)
-                due = assignment.duedate
-            except MissingEntry:
-                assignment, due = None, None
-        if assignment is None:
-            release(root, mid, due=due_default)
-            due = due_default
-        elif due is None:
-            with gradebook(root) as gb:
-                gb.update_or_create_assignment(mid, duedate=due_default.replace(tzinfo=None))
-            due = due_default
-        dues[mid] = due.replace(tzinfo=UTC) if due.tzinfo is None else due
+    dues = {mid: _due_date(root, mid, due_default) for mid in modules}
     with gradebook(root) as gb:
         ids = sorted(s.id for s in gb.students)
     if not ids:
@@ -380,42 +466,14 @@ def rehearse(
                 archives[mid] = root / "downloads" / f"{mid}-lms-download.zip"
                 archives[mid].parent.mkdir(exist_ok=True)
                 zf = zipfile.ZipFile(archives[mid], "w", zipfile.ZIP_DEFLATED)
+            h = _Handing(root, mid, course.module(mid), dues[mid], rng, Path(tmp) / mid, zf)
             for sid in ids:
-                kind = kinds[mid][sid]
-                if kind == "not_submitted":
-                    plan.append(Planned(sid, mid, kind, KINDS[kind], None, False, [], None))
-                    continue
-                if kind == "late":
-                    when = dues[mid] + timedelta(hours=3, minutes=rng.randint(0, 50))
-                else:
-                    when = dues[mid] - timedelta(hours=rng.randint(1, 96), minutes=rng.randint(0, 59))
-                files, expected, wrote = _files(root, mid, course.module(mid), kind, rng, when)
-                if zf is not None:
-                    stamp = when.strftime("%Y%m%dT%H%M%SZ")
-                    for name, text in files.items():
-                        zf.writestr(f"{sid}_{mid}_{stamp}_{name}", text)
-                else:
-                    _submit_to_exchange(root, mid, sid, files, when, Path(tmp) / mid)
-                item = Planned(sid, mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
+                item = _hand_in(h, sid, kinds[mid][sid])
                 plan.append(item)
-                if on_done:
+                if on_done and item.kind != "not_submitted":
                     on_done(item)
             if zf is not None:
                 zf.close()
-    manifest = root / "rehearsal.json"
-    old = json.loads(manifest.read_text()) if manifest.exists() else {"submissions": []}
-    kept = [p for p in old["submissions"] if p["module"] not in modules]
-    manifest.write_text(
-        json.dumps(
-            {
-                "about": "What each synthetic learner handed in, and the checks score it should get.",
-                "kinds": KINDS,
-                "submissions": kept + [asdict(p) for p in plan],
-            },
-            indent=1,
-        )
-        + "\n"
-    )
     return RehearsalResult(
         root=root,
         learners=ids,
@@ -423,5 +481,5 @@ def rehearse(
         deliver=deliver,
         plan=plan,
         archives=archives,
-        manifest=manifest,
+        manifest=_write_manifest(root, modules, plan),
     )
