@@ -269,12 +269,15 @@ def test_the_banks_objectives_are_the_notebooks(banks: dict[str, Bank], mid: str
     assert [o.text for o in banks[mid].objectives] == notebook_objectives(mid)
 
 
-STOP = set(
-    "a an and or but the of to in on at for with by from as is are was were be been it its this that these those "
-    "you your yours she her he his him they them their we our i me my who whom which what when where how why "
-    "do does did not no so if than then there here into about after before all any each every some such can "
-    "could would should will may might has have had one two fits fit best guide choose apply response client "
-    "clients which".split()
+STOP = frozenset(
+    re.findall(
+        r"\S+",
+        "a an and or but the of to in on at for with by from as is are was were be been it its this that these those "
+        "you your yours she her he his him they them their we our i me my who whom which what when where how why "
+        "do does did not no so if than then there here into about after before all any each every some such can "
+        "could would should will may might has have had one two fits fit best guide choose apply response client "
+        "clients which",
+    )
 )
 
 
