@@ -362,6 +362,7 @@ def figures(items: list[Variant]) -> dict[str, object]:
         "longest_right": sum(map(longest_is_right, single)),
         "length_ratio": round(statistics.mean(ratio), 2) if ratio else 0,
         "positions": [positions[i] for i in range(4)],
+        "single_positions": [sum(1 for v in single if v.options[i].correct) for i in range(4)],
         "multiple_right_counts": dict(sorted(Counter(len(v.answer) for v in multiple).items())),
         "multiple_right_sets": len(
             {tuple(i for i, o in enumerate(v.options) if o.correct) for v in multiple}
@@ -402,6 +403,21 @@ def test_multiple_answer_items_vary_in_how_many_and_which_are_right(
     assert set(counts) == {1, 2, 3}, counts
     assert max(counts.values()) <= 0.6 * sum(counts.values()), counts
     assert f["multiple_right_sets"] >= 8, f
+
+
+def test_shown_order_spreads_the_right_option_over_positions(banks: dict[str, Bank]) -> None:
+    """As learners see them (shuffled by seed), single-answer keys sit in each position about a quarter
+    of the time."""
+    shown: Counter[int] = Counter()
+    for seed in range(40):
+        for bank in banks.values():
+            for d in draw(bank, f"learner-{seed}"):
+                variant = next(v for v in bank.slot(d.slot_id).variants if v.id == d.variant_id)
+                if variant.kind == "single":
+                    shown[d.option_order.index(next(iter(variant.answer)))] += 1
+    total = sum(shown.values())
+    print("\nshown positions of single-answer keys over 40 seeds:", [shown[i] for i in range(4)])
+    assert all(0.2 < shown[i] / total < 0.3 for i in range(4)), shown
 
 
 def test_no_all_or_none_of_the_above(variants: list[tuple[str, Variant]]) -> None:

@@ -26,11 +26,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
@@ -173,7 +173,7 @@ class Drawn(NamedTuple):
     option_order: tuple[str, ...]
 
 
-def _stream(key: str) -> Any:
+def _stream(key: str) -> Iterator[int]:
     """An endless stream of 64-bit integers from SHA-256 of ``key``: the same in every Python."""
     counter = 0
     while True:
@@ -183,7 +183,7 @@ def _stream(key: str) -> Any:
         counter += 1
 
 
-def _below(stream: Any, n: int) -> int:
+def _below(stream: Iterator[int], n: int) -> int:
     """A uniform integer in ``range(n)``, by rejection so there is no modulo bias."""
     limit = (1 << 64) - ((1 << 64) % n)
     while True:
