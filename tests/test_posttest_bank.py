@@ -386,9 +386,14 @@ def test_the_right_option_is_rarely_the_longest(variants: list[tuple[str, Varian
 
 
 def test_no_position_holds_the_right_option_more_than_a_third(variants: list[tuple[str, Variant]]) -> None:
-    f = figures([v for _, v in variants])
-    # Multiple-answer items put more than one right option in the positions; count per item.
-    assert max(f["positions"]) <= f["items"] / 3 + 2, f
+    """In stored order: each position holds the key of at most a third of single-answer items, and at
+    most a third of the right options of multiple-answer items; within a module, at most half."""
+    items = [v for _, v in variants]
+    f = figures(items)
+    assert max(f["single_positions"]) <= f["single"] / 3, f
+    multiple = [v for v in items if v.kind == "multiple"]
+    right = Counter(i for v in multiple for i, o in enumerate(v.options) if o.correct)
+    assert max(right.values()) <= sum(right.values()) / 3, right
     for mid in MODULES:
         mine = [v for m, v in variants if m == mid]
         counts = Counter(i for v in mine for i, o in enumerate(v.options) if o.correct)
