@@ -19,6 +19,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        _check_bank(args, None)
         return 1
     n_v = len(course.all_vignettes())
     n_q = len(course.all_questions())
@@ -26,6 +27,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
+    return _check_bank(args, course.curriculum.ids)
+
+
+def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:
+    """Validate the post-test bank (issue 11); 1 if it has problems. Kept apart from the content check.
+
+    The default bank is ``assessment/posttest`` of the source repository; the learner edition has
+    none, so its absence is only noted. A folder named with ``--bank`` must exist and validate.
+    """
+    from affirming_care.posttest import bank_root, load_banks
+
+    folder = args.bank or bank_root()
+    if args.bank is None and not folder.is_dir():
+        print(f"No post-test bank at {folder}; skipped (the learner edition has none).")
+        return 0
+    try:
+        banks = load_banks(folder, known_points)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} post-test bank problem(s) found.", file=sys.stderr)
+        return 1
+    n_slots = sum(len(b.slots) for b in banks.values())
+    n_items = sum(len(s.variants) for b in banks.values() for s in b.slots)
+    print(f"Post-test bank is valid: {len(banks)} modules, {n_slots} slots, {n_items} items ({folder}).")
     return 0
 
 
@@ -89,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="validate all course content (vignettes, checks, rubrics)")
     p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")
+    p.add_argument(
+        "--bank", type=Path, default=None, help="post-test bank folder (default: assessment/posttest)"
+    )
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
     p.add_argument("--content", type=Path, default=None)
