@@ -87,6 +87,9 @@ def test_no_position_holds_the_right_option_more_than_chance_in_stored_order(ite
     over = {p: c for p, c in shape.positions.items() if c / n > POSITION_LIMIT}
     assert not over, f"right-answer positions {dict(shape.positions)} of {n}; over {POSITION_LIMIT:.0%}: {over}"
     assert set(shape.positions) == set("ABCD"), f"some letter is never right: {dict(shape.positions)}"
+    # Over every single-answer item (3 and 4 options; chance is 25-33 %), no letter stands out either.
+    every = shape.single_positions
+    assert max(every.values()) / shape.singles <= 0.4, f"right-answer letters over all single items: {dict(every)}"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -102,6 +102,7 @@ class Shape:
     length_ratios: list[float] = field(default_factory=list)
     four_option_singles: int = 0
     positions: Counter[str] = field(default_factory=Counter)
+    single_positions: Counter[str] = field(default_factory=Counter)
     multiples: int = 0
     right_counts: Counter[str] = field(default_factory=Counter)
     multiple_positions: Counter[str] = field(default_factory=Counter)
@@ -149,9 +150,11 @@ def _add_single(shape: Shape, item: Item, order: Sequence[int]) -> None:
         shape.right_longest += 1
     if others and sum(others):
         shape.length_ratios.append(lengths[right] / (sum(others) / len(others)))
+    letter = LETTERS[list(order).index(right)]
+    shape.single_positions[letter] += 1
     if len(item.options) == 4:
         shape.four_option_singles += 1
-        shape.positions[LETTERS[list(order).index(right)]] += 1
+        shape.positions[letter] += 1
 
 
 def _add_multiple(shape: Shape, item: Item, order: Sequence[int]) -> None:
@@ -203,7 +206,7 @@ def _counts(c: Counter[str]) -> str:
     return " ".join(f"{k}:{c[k]}" for k in sorted(c)) or "-"
 
 
-COLUMNS = ("group", "single", "longest", "ratio", "A B C D (4-opt single)", "multi", "right per multi",
+COLUMNS = ("group", "single", "longest", "ratio", "A B C D (4-opt single)", "A B C D (any single)", "multi", "right per multi",
            "multi positions", "abs right", "abs wrong", "of-the-above")  # fmt: skip
 
 
@@ -215,6 +218,7 @@ def row(name: str, shape: Shape) -> tuple[str, ...]:
         f"{shape.right_longest} ({_pct(shape.longest_share)})",
         "-" if ratio is None else f"{ratio:.2f}",
         " ".join(str(shape.positions[x]) for x in "ABCD"),
+        " ".join(str(shape.single_positions[x]) for x in "ABCD"),
         str(shape.multiples),
         _counts(shape.right_counts),
         _counts(shape.multiple_positions),
