@@ -17,6 +17,8 @@ Run with ``-s`` to see the figures per module. Limits, and why:
   points. With about 100 right and 170 wrong options, the standard error of the difference between
   two rates near 10 % is about 4 points, so 5 points allows sampling noise of roughly one standard
   error and no more; a set written to the rule sits at or below zero.
+- Justifying words ("since", "so that", "gently", ...): the same rule and margin. Padding wrong
+  options to match the right ones' length tends to add such clauses to them, a cue of its own.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from affirming_care.item_shape import (
     Item,
     binomial_upper,
     from_questions,
+    has_rationale,
     measure,
     report,
     table,
@@ -135,6 +138,15 @@ def test_absolute_words_are_no_likelier_in_wrong_options(items: list[Item]) -> N
     )
 
 
+def test_justifying_words_are_no_likelier_in_wrong_options(items: list[Item]) -> None:
+    shape = measure(items)
+    right, wrong = shape.right_rationale_rate, shape.wrong_rationale_rate
+    assert right is not None and wrong is not None
+    assert wrong <= right + ABSOLUTE_MARGIN, (
+        f"justifying words in {wrong:.0%} of wrong, {right:.0%} of right options"
+    )
+
+
 # The module's own arithmetic, on items made for the purpose -------------------------------------------
 
 
@@ -156,6 +168,8 @@ def test_measure_counts_longest_positions_and_absolute_words() -> None:
     assert shape.of_the_above == ["q3"]
     assert (shape.right_absolute, shape.right_options) == (1, 4)  # "none of the above" is right
     assert (shape.wrong_absolute, shape.wrong_options) == (1, 7)
+    assert (shape.right_rationale, shape.wrong_rationale) == (0, 0)
+    assert has_rationale("Do it, gently.") and not has_rationale("Sincerely")
     reversed_order = measure(items, lambda i: list(reversed(range(len(i.options)))))
     assert dict(reversed_order.positions) == {"D": 1, "B": 1}
     assert "q1" not in table(items) and "all" in table(items)

@@ -9,7 +9,9 @@ with its text and whether it is right) and it counts what a test-wise learner wo
   display order you pass;
 - how many options are right in each multiple-answer item, and which positions;
 - "all of the above" and "none of the above";
-- how often absolute words ("never", "only", ...) appear in right options and in wrong ones.
+- how often absolute words ("never", "only", ...) appear in right options and in wrong ones;
+- the same for words that justify or soften an option ("since", "so that", "gently", ...): when an
+  author pads wrong options to match the length of right ones, such clauses tend to gather there.
 
 Anything with ``id``, ``kind`` and ``options`` whose members have ``text`` and ``correct`` is an item,
 so the content's ``Question`` objects can be passed as they are (see :func:`from_questions`).
@@ -26,6 +28,8 @@ from typing import Literal, Protocol
 
 ABSOLUTE_WORDS = ("never", "always", "only", "must", "all", "none", "just", "every")
 _ABSOLUTE = re.compile(r"\b(" + "|".join(ABSOLUTE_WORDS) + r")\b", re.IGNORECASE)
+RATIONALE_WORDS = ("since", "so that", "because", "in case", "gently")
+_RATIONALE = re.compile(r"\b(" + "|".join(RATIONALE_WORDS) + r")\b", re.IGNORECASE)
 _OF_THE_ABOVE = re.compile(r"\b(all|none|both|neither)\s+of\s+the\s+(above|others|options)\b", re.IGNORECASE)
 LETTERS = "ABCDEFGH"
 
@@ -93,6 +97,10 @@ def has_absolute(text: str) -> bool:
     return _ABSOLUTE.search(text) is not None
 
 
+def has_rationale(text: str) -> bool:
+    return _RATIONALE.search(text) is not None
+
+
 @dataclass
 class Shape:
     """The figures for one set of items. Rates are fractions (0-1); ``None`` where nothing was counted."""
@@ -111,6 +119,8 @@ class Shape:
     right_absolute: int = 0
     wrong_options: int = 0
     wrong_absolute: int = 0
+    right_rationale: int = 0
+    wrong_rationale: int = 0
 
     @property
     def longest_share(self) -> float | None:
@@ -132,6 +142,14 @@ class Shape:
     @property
     def wrong_absolute_rate(self) -> float | None:
         return self.wrong_absolute / self.wrong_options if self.wrong_options else None
+
+    @property
+    def right_rationale_rate(self) -> float | None:
+        return self.right_rationale / self.right_options if self.right_options else None
+
+    @property
+    def wrong_rationale_rate(self) -> float | None:
+        return self.wrong_rationale / self.wrong_options if self.wrong_options else None
 
     @property
     def positions_in_every_multiple(self) -> list[str]:
@@ -182,9 +200,11 @@ def measure(items: Iterable[Item], order: Order = stored_order) -> Shape:
             if o.correct:
                 shape.right_options += 1
                 shape.right_absolute += has_absolute(o.text)
+                shape.right_rationale += has_rationale(o.text)
             else:
                 shape.wrong_options += 1
                 shape.wrong_absolute += has_absolute(o.text)
+                shape.wrong_rationale += has_rationale(o.text)
     return shape
 
 
@@ -207,7 +227,7 @@ def _counts(c: Counter[str]) -> str:
 
 
 COLUMNS = ("group", "single", "longest", "ratio", "A B C D (4-opt single)", "A B C D (any single)", "multi", "right per multi",
-           "multi positions", "abs right", "abs wrong", "of-the-above")  # fmt: skip
+           "multi positions", "abs right", "abs wrong", "why right", "why wrong", "of-the-above")  # fmt: skip
 
 
 def row(name: str, shape: Shape) -> tuple[str, ...]:
@@ -224,6 +244,8 @@ def row(name: str, shape: Shape) -> tuple[str, ...]:
         _counts(shape.multiple_positions),
         f"{shape.right_absolute}/{shape.right_options} ({_pct(shape.right_absolute_rate)})",
         f"{shape.wrong_absolute}/{shape.wrong_options} ({_pct(shape.wrong_absolute_rate)})",
+        f"{shape.right_rationale}/{shape.right_options} ({_pct(shape.right_rationale_rate)})",
+        f"{shape.wrong_rationale}/{shape.wrong_options} ({_pct(shape.wrong_rationale_rate)})",
         str(len(shape.of_the_above)),
     )
 
@@ -247,5 +269,6 @@ def report(items: Sequence[Item], order: Order = stored_order) -> None:
     print(
         "longest: single-answer items whose right option is the strictly longest; ratio: mean length of "
         "the right option over the mean of the wrong ones; abs: options with an absolute word "
-        f"({', '.join(ABSOLUTE_WORDS)})."
+        f"({', '.join(ABSOLUTE_WORDS)}); why: options with a justifying or softening word "
+        f"({', '.join(RATIONALE_WORDS)})."
     )
