@@ -55,6 +55,9 @@ Setting = Literal[
     "employee-assistance",
     "group-practice",
     "telehealth",
+    "child-welfare",
+    "probation",
+    "school",
 ]
 """The professional setting in which the case is seen."""
 
