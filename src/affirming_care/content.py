@@ -84,7 +84,16 @@ Identity = Literal[
 ]
 """Identity tags used to keep the set of cases varied (the map lists which must appear)."""
 
-ContentTag = Literal["violence", "police", "substance-use", "self-harm", "sexual-violence"]
+ContentTag = Literal[
+    "violence",
+    "police",
+    "substance-use",
+    "self-harm",
+    "sexual-violence",
+    "coercion",
+    "child-protection",
+    "immigration",
+]
 """Topics that require a content note before a case starts."""
 
 Fit = Literal["strong", "defensible", "partial", "harmful"]
