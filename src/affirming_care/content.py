@@ -93,6 +93,7 @@ ContentTag = Literal[
     "coercion",
     "child-protection",
     "immigration",
+    "privacy",
 ]
 """Topics that require a content note before a case starts."""
 
