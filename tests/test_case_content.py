@@ -224,4 +224,7 @@ def test_hard_cases_vary_in_shape_and_give_no_cue(course: Course) -> None:
 def test_every_module_has_a_report_a_problem_line() -> None:
     root = Path(__file__).resolve().parents[1]
     for nb in sorted((root / "notebooks").glob("m[01][0-9]-*.ipynb")):
-        assert "report-a-problem" in nb.read_text(encoding="utf-8"), f"{nb.name} has no route to report a problem"
+        text = nb.read_text(encoding="utf-8")
+        assert "## Report a problem" in text and "../book/review-form.md" in text, f"{nb.name}: no route to report"
+    assert (root / "book" / "review-form.md").is_file()
+    assert "book/review-form" in (root / "_toc.yml").read_text(encoding="utf-8")
