@@ -118,23 +118,33 @@ def _raw(course: Course, case_id: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("age", "tags", "message"),
+    ("age", "tags", "field", "message"),
     [
-        (17, [], "needs hard_case to include 'minor'"),
-        (15, ["minor"], "greater than or equal to 16"),
-        (25, ["minor"], "expected 16 or 17"),
-        (17, ["minor", "minor"], "repeats"),
+        (17, [], ("client", "age"), "needs hard_case to include 'minor'"),
+        (25, ["minor"], ("client", "age"), "expected 16 or 17"),
+        (17, ["minor", "minor"], ("hard_case",), "repeats"),
     ],
 )
-def test_the_schema_refuses_a_minor_without_the_tag(
-    course: Course, age: int, tags: list[str], message: str
+def test_check_refuses_a_minor_without_the_tag(
+    course: Course, age: int, tags: list[str], field: tuple[str, ...], message: str
 ) -> None:
     data = _raw(course, "m02-kai-intake")
     data["client"] = {**data["client"], "age": age}  # type: ignore[dict-item]
     data["hard_case"] = tags
     data["content_note"] = {"tags": ["child-protection"], "text": "A note."}
 
-    with pytest.raises(ValidationError, match=message):
+    problems = Vignette.model_validate(data).graph_problems()
+
+    assert any(where == field and message in text for where, text in problems), problems
+
+
+def test_no_client_is_younger_than_16(course: Course) -> None:
+    data = _raw(course, "m02-kai-intake")
+    data["client"] = {**data["client"], "age": 15}  # type: ignore[dict-item]
+    data["hard_case"] = ["minor"]
+    data["content_note"] = {"tags": ["child-protection"], "text": "A note."}
+
+    with pytest.raises(ValidationError, match="greater than or equal to 16"):
         Vignette.model_validate(data)
 
 
@@ -143,8 +153,9 @@ def test_a_hard_case_needs_a_content_note(course: Course) -> None:
     data.pop("content_note", None)
     data["hard_case"] = ["points-in-tension"]
 
-    with pytest.raises(ValidationError, match="needs a content_note"):
-        Vignette.model_validate(data)
+    problems = Vignette.model_validate(data).graph_problems()
+
+    assert ((("hard_case",), "a case with hard_case needs a content_note")) in problems
 
 
 def learner_text(v: Vignette) -> Iterator[tuple[str, str]]:
@@ -208,7 +219,7 @@ def test_hard_cases_vary_in_shape_and_give_no_cue(course: Course) -> None:
         f" {dict(sorted(shapes.items()))}; responses per point {dict(sorted(sizes.items()))};"
         f" a sound answer is the longest at {longest_good}/{len(points)} (chance {chance_longest:.1f});"
         f" share of each position holding a sound answer"
-        f" {({i: round(x, 2) for i, x in sorted(share.items())})} (overall {overall:.2f});"
+        f" { ({i: round(x, 2) for i, x in sorted(share.items())}) } (overall {overall:.2f});"
         f" two or more sound answers at {two_sound}/{len(points)}"
     )
 
@@ -225,6 +236,8 @@ def test_every_module_has_a_report_a_problem_line() -> None:
     root = Path(__file__).resolve().parents[1]
     for nb in sorted((root / "notebooks").glob("m[01][0-9]-*.ipynb")):
         text = nb.read_text(encoding="utf-8")
-        assert "## Report a problem" in text and "../book/review-form.md" in text, f"{nb.name}: no route to report"
+        assert "## Report a problem" in text and "../book/review-form.md" in text, (
+            f"{nb.name}: no route to report"
+        )
     assert (root / "book" / "review-form.md").is_file()
     assert "book/review-form" in (root / "_toc.yml").read_text(encoding="utf-8")

@@ -215,20 +215,33 @@ class Vignette(Strict):
     scenes: list[Scene] = Field(min_length=1)
     endings: list[Ending] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _hard_cases_are_marked(self) -> Vignette:
+    def hard_case_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Where the hard-case marking is inconsistent, as (field path, message) pairs.
+
+        A client under 18 only in a case tagged ``minor``; a ``minor`` case only with a client of 16
+        or 17; every hard case with a content note; no tag twice.
+        """
+        found: list[tuple[tuple[str | int, ...], str]] = []
         if len(self.hard_case) != len(set(self.hard_case)):
-            raise ValueError(f"hard_case repeats a value: {self.hard_case}")
+            found.append((("hard_case",), f"hard_case repeats a value: {self.hard_case}"))
         if self.hard_case and self.content_note is None:
-            raise ValueError("a case with hard_case needs a content_note")
+            found.append((("hard_case",), "a case with hard_case needs a content_note"))
         minor = "minor" in self.hard_case
         if self.client.age < 18 and not minor:
-            raise ValueError(
-                f"client.age is {self.client.age}: a client under 18 needs hard_case to include 'minor'"
+            found.append(
+                (
+                    ("client", "age"),
+                    f"client.age is {self.client.age}: a client under 18 needs hard_case to include 'minor'",
+                )
             )
         if minor and self.client.age >= 18:
-            raise ValueError(f"hard_case includes 'minor' but client.age is {self.client.age}; expected 16 or 17")
-        return self
+            found.append(
+                (
+                    ("client", "age"),
+                    f"hard_case includes 'minor' but client.age is {self.client.age}; expected 16 or 17",
+                )
+            )
+        return found
 
     def graph_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Where the case's branches are broken, as (field path, message) pairs.
@@ -238,7 +251,7 @@ class Vignette(Strict):
         scene_ids = [s.id for s in self.scenes]
         ending_ids = [e.id for e in self.endings]
         targets = set(scene_ids) | set(ending_ids)
-        found: list[tuple[tuple[str | int, ...], str]] = []
+        found: list[tuple[tuple[str | int, ...], str]] = self.hard_case_problems()
         seen: set[str] = set()
         for i, sid in enumerate(scene_ids):
             if sid in seen:
@@ -264,7 +277,7 @@ class Vignette(Strict):
                             f"leads to {c.next!r}, which does not exist; {expected}",
                         )
                     )
-        if not found:
+        if len(found) == len(self.hard_case_problems()):
             reached = self.reachable()
             for i, sid in enumerate(scene_ids):
                 if sid not in reached:
