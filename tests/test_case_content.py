@@ -33,12 +33,16 @@ def racial_identity(v: Vignette) -> str:
 
 
 def concentrated(groups: dict[str, list[str]], at_least: int = 3) -> dict[str, str]:
-    """Groups of ``at_least`` clients or more who all share one stated racial identity."""
-    return {
-        name: ids[0]
-        for name, ids in groups.items()
-        if len(ids) >= at_least and len(set(ids)) == 1 and ids[0] != UNSTATED
-    }
+    """Groups where ``at_least`` clients or more have a stated racial identity, and all share it.
+
+    Clients whose case states no racial identity are left out, so one of them cannot hide a pattern.
+    """
+    found = {}
+    for name, ids in groups.items():
+        stated = [i for i in ids if i != UNSTATED]
+        if len(stated) >= at_least and len(set(stated)) == 1:
+            found[name] = stated[0]
+    return found
 
 
 def table(groups: dict[str, list[str]]) -> str:
@@ -73,6 +77,7 @@ def test_the_concentration_check_catches_the_pattern_it_is_for() -> None:
     assert concentrated({"street-based": ["black", "white", "black"]}) == {}
     assert concentrated({"webcam": ["asian", "asian"]}) == {}, "two clients are too few to call a pattern"
     assert concentrated({"escort": [UNSTATED] * 3}) == {}
+    assert concentrated({"webcam": ["brown", "brown", UNSTATED, "brown"]}) == {"webcam": "brown"}
 
 
 def test_no_kind_of_work_is_shown_through_one_racial_identity(course: Course) -> None:
