@@ -55,6 +55,9 @@ Setting = Literal[
     "employee-assistance",
     "group-practice",
     "telehealth",
+    "child-welfare",
+    "probation",
+    "school",
 ]
 """The professional setting in which the case is seen."""
 
@@ -81,17 +84,50 @@ Identity = Literal[
 ]
 """Identity tags used to keep the set of cases varied (the map lists which must appear)."""
 
-ContentTag = Literal["violence", "police", "substance-use", "self-harm", "sexual-violence"]
+ContentTag = Literal[
+    "violence",
+    "police",
+    "substance-use",
+    "self-harm",
+    "sexual-violence",
+    "coercion",
+    "child-protection",
+    "immigration",
+    "privacy",
+]
 """Topics that require a content note before a case starts."""
 
-Fit = Literal["strong", "partial", "harmful"]
-"""How well a response fits affirming practice; shown to the learner in words, not colour."""
+Fit = Literal["strong", "defensible", "partial", "harmful"]
+"""How well a response fits affirming practice; shown to the learner in words, not colour.
+
+``defensible``: a sound response with a real trade-off; its feedback names what it gains and what it
+costs. A decision point may have two defensible responses and no single strong one.
+"""
 
 FIT_LABELS: dict[str, str] = {
     "strong": "A strong response",
+    "defensible": "Defensible, with a trade-off",
     "partial": "Partly helpful",
     "harmful": "Likely to cause harm",
 }
+
+GOOD_FITS: frozenset[str] = frozenset({"strong", "defensible"})
+"""Fits that count as a sound answer at a decision point."""
+
+HardCase = Literal[
+    "coercion-present",
+    "minor",
+    "mandated-report",
+    "dual-role",
+    "harmed-wants-to-leave",
+    "harmed-wants-to-stay",
+    "migrant-legal-risk",
+    "points-in-tension",
+]
+"""The hard judgements a case may train (issue 12). Each needs a content note on the case."""
+
+MINOR_MIN_AGE = 16
+"""Clients under 18 appear only in cases tagged ``minor``, and never younger than this."""
 
 
 class Strict(BaseModel):
@@ -105,7 +141,9 @@ class Client(Strict):
 
     name: Text
     pronouns: Text
-    age: Annotated[int, Field(ge=18, le=99)]
+    age: Annotated[int, Field(ge=MINOR_MIN_AGE, le=99)] = Field(
+        description="18 or over, unless the case is tagged hard_case: [minor] (then 16 or 17)"
+    )
     identities: list[Identity] = Field(min_length=1)
     work: list[KindOfWork] = Field(min_length=1, description="Kinds of sex work the client does or did")
     reason: Text = Field(description="Why the client came, in a few words")
@@ -169,10 +207,41 @@ class Vignette(Strict):
     setting: Setting
     client: Client
     content_note: ContentNote | None = None
+    hard_case: list[HardCase] = Field(
+        default_factory=list, description="The hard judgements this case trains; needs a content note"
+    )
     guide_points: list[GuidePointId] = Field(min_length=1)
     start: Id
     scenes: list[Scene] = Field(min_length=1)
     endings: list[Ending] = Field(min_length=1)
+
+    def hard_case_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Where the hard-case marking is inconsistent, as (field path, message) pairs.
+
+        A client under 18 only in a case tagged ``minor``; a ``minor`` case only with a client of 16
+        or 17; every hard case with a content note; no tag twice.
+        """
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        if len(self.hard_case) != len(set(self.hard_case)):
+            found.append((("hard_case",), f"hard_case repeats a value: {self.hard_case}"))
+        if self.hard_case and self.content_note is None:
+            found.append((("hard_case",), "a case with hard_case needs a content_note"))
+        minor = "minor" in self.hard_case
+        if self.client.age < 18 and not minor:
+            found.append(
+                (
+                    ("client", "age"),
+                    f"client.age is {self.client.age}: a client under 18 needs hard_case to include 'minor'",
+                )
+            )
+        if minor and self.client.age >= 18:
+            found.append(
+                (
+                    ("client", "age"),
+                    f"hard_case includes 'minor' but client.age is {self.client.age}; expected 16 or 17",
+                )
+            )
+        return found
 
     def graph_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Where the case's branches are broken, as (field path, message) pairs.
@@ -182,7 +251,7 @@ class Vignette(Strict):
         scene_ids = [s.id for s in self.scenes]
         ending_ids = [e.id for e in self.endings]
         targets = set(scene_ids) | set(ending_ids)
-        found: list[tuple[tuple[str | int, ...], str]] = []
+        found: list[tuple[tuple[str | int, ...], str]] = self.hard_case_problems()
         seen: set[str] = set()
         for i, sid in enumerate(scene_ids):
             if sid in seen:
@@ -208,7 +277,7 @@ class Vignette(Strict):
                             f"leads to {c.next!r}, which does not exist; {expected}",
                         )
                     )
-        if not found:
+        if len(found) == len(self.hard_case_problems()):
             reached = self.reachable()
             for i, sid in enumerate(scene_ids):
                 if sid not in reached:

@@ -87,7 +87,7 @@ def scene_html(v: Vignette, scene: Scene) -> str:
 def content_note_html(v: Vignette) -> str:
     if not v.content_note:
         return ""
-    tags = ", ".join(TAG_WORDS[t] for t in v.content_note.tags)
+    tags = ", ".join(TAG_WORDS.get(t, t.replace("-", " ")) for t in v.content_note.tags)
     return (
         f'<div class="ac-content-note" role="note" data-tags="{escape(" ".join(v.content_note.tags))}">'
         f"<p><strong>Content note: {escape(tags)}.</strong></p>{md(v.content_note.text)}"
