@@ -212,6 +212,12 @@ def progress_from_stores(course: Course, stores: Mapping[str, AnswerFile | None]
     return CourseProgress(title=course.curriculum.title, modules=modules)
 
 
+def kept_damaged_files(folder: Path, module_id: str) -> list[Path]:
+    """Answer files of a module that the store kept aside as damaged (never deleted)."""
+    stem = store_filename(module_id).removesuffix(".json")
+    return sorted(folder.glob(f"{stem}.DAMAGED-*.json")) + sorted(folder.glob(f"{stem}.json.damaged-*"))
+
+
 def read_progress(folder: Path | str | None = None, course: Course | None = None) -> CourseProgress:
     """Read every module's store in ``folder`` (read only) and compute the learner's progress."""
     course = course or cached_course()
@@ -219,23 +225,28 @@ def read_progress(folder: Path | str | None = None, course: Course | None = None
     stores: dict[str, AnswerFile | None] = {}
     problems: dict[str, str] = {}
     for mid in sorted(course.modules):
-        path = where / store_filename(mid)
         try:
-            data = read_answer_file(path)
-            if data is not None and data.module != mid:
-                raise DamagedStore(path, f"field module: is {data.module!r}, expected {mid!r}")
+            stores[mid] = read_answer_file(where / store_filename(mid), mid)
         except DamagedStore as exc:
             problems[mid] = exc.reason
-            data = None
-        stores[mid] = data
+            stores[mid] = None
     progress = progress_from_stores(course, stores)
     progress.folder = where
     for m in progress.modules:
+        kept = kept_damaged_files(where, m.id)
         if m.id in problems:
             m.problem = (
                 f"Your saved answers in {store_filename(m.id)} could not be read ({problems[m.id]}). "
                 f"Open {m.notebook}.ipynb: it keeps that file aside, never deletes it, and starts a fresh one."
             )
+        elif kept:
+            names = ", ".join(k.name for k in kept)
+            m.problem = (
+                f"Earlier answers for {m.label} could not be read and are kept, unchanged, as {names} "
+                "(beside the notebooks). What you see here counts only the answers given since. "
+                "To get the earlier answers back, give that file to the person who runs your course."
+            )
+        if m.problem:
             progress.problems.append(m.problem)
     return progress
 

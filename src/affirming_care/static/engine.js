@@ -358,7 +358,7 @@ class CaseView extends View {
   notePart() {
     const box = el("div");
     const note = this.data.note;
-    const start = button("Start the case", () => this.act("begin", null, true), { primary: true, name: "Start " + possessive(this.name) + " case", action: "begin" });
+    const start = button("Start the case", () => this.act("begin", null, true), { primary: true, name: "Start the case about " + this.name, action: "begin" });
     if (note) {
       box.appendChild(el("div", { className: "ac-note", role: "note", "aria-label": "Content note" }, [
         el("p", {}, [el("strong", { text: "Content note: " + note.topics + "." })]),
@@ -367,14 +367,14 @@ class CaseView extends View {
     }
     const bar = el("div", { className: "ac-bar" }, [start]);
     if (note) {
-      bar.appendChild(button("Skip this case", () => this.act("skip", null, true), { name: "Skip " + possessive(this.name) + " case", action: "skip" }));
+      bar.appendChild(button("Skip this case", () => this.act("skip", null, true), { name: "Skip this case about " + this.name, action: "skip" }));
     }
     box.appendChild(bar);
     return { node: box, focus: start, say: note ? "Content note." : "" };
   }
 
   skippedPart() {
-    const again = button("Start the case", () => { this.ui.noteAgain = true; this.draw(true); }, { primary: true, name: "Start " + possessive(this.name) + " case", action: "begin" });
+    const again = button("Start the case", () => { this.ui.noteAgain = true; this.draw(true); }, { primary: true, name: "Start the case about " + this.name, action: "begin" });
     const node = el("div", {}, [
       el("p", { text: "You skipped this case. You can start it whenever you are ready." }),
       el("div", { className: "ac-bar" }, [again])
@@ -402,7 +402,7 @@ class CaseView extends View {
 
   endingPart(ending) {
     const heading = el("h4", { tabindex: "-1", className: "ac-ending-title", text: "Ending: " + ending.title });
-    const node = el("div", { className: "ac-ending" }, [
+    const node = el("div", { className: "ac-ending", "data-ending": ending.id }, [
       heading,
       el("div", { html: ending.text_html }),
       el("p", { text: "You finished this case. You can go back and choose differently, or start again: it stays finished." }),
@@ -412,7 +412,7 @@ class CaseView extends View {
   }
 
   scenePart(scene) {
-    const node = el("div", { className: "ac-scene" }, [
+    const node = el("div", { className: "ac-scene", "data-scene": scene.id }, [
       el("h4", { className: "ac-step", text: "Part " + this.record.path.length }),
       el("div", { html: scene.text_html })
     ]);
@@ -491,7 +491,7 @@ class CheckView extends View {
     });
     const verb = d.graded ? "Save my answer" : "Check my answer";
     this.submitButton = button(verb, () => this.submit(), { primary: true, name: verb + " to " + title.toLowerCase(), action: "submit" });
-    this.status = el("div", { className: "ac-check-status", role: "status", "aria-live": "polite" });
+    this.status = el("div", { className: "ac-check-status ac-check-feedback", role: "status", "aria-live": "polite" });
     this.body.textContent = "";
     this.body.appendChild(fieldset);
     this.body.appendChild(el("div", { className: "ac-bar" }, [this.submitButton]));
@@ -660,7 +660,7 @@ export class BrowserStore {
     const { data, problem } = readAnswers(raw, this.module);
     if (!problem) { return data || emptyAnswers(this.module); }
     const stamp = now().replace(/[^0-9T]/g, "");
-    this.keptAs = PREFIX + "DAMAGED-" + stamp + ":" + this.module;
+    this.keptAs = this.key + ":damaged-" + stamp;
     this.storage.setItem(this.keptAs, raw);
     this.storage.removeItem(this.key);
     this.warning = "Your saved answers for this module could not be read: " + problem + ". " +
@@ -762,23 +762,23 @@ export function storageOrNull(win) {
   }
 }
 
-/* Turn each static item on the page into a live one; returns the store and the views. */
-export function mountPage(doc, win) {
+/* Turn each static item on the page into a live one, drawn inside it (its static content stays
+ * for print and is hidden on screen); returns the store and the views. */
+export function mountPage(doc, win, existing) {
   const meta = doc.querySelector('meta[name="affirming-care-module"]');
   const items = Array.from(doc.querySelectorAll("script.ac-data[type='application/json']"));
   if (!items.length) { return null; }
   const first = JSON.parse(items[0].textContent);
-  const store = new BrowserStore(meta ? meta.getAttribute("content") : first.module, storageOrNull(win));
+  const store = existing || new BrowserStore(meta ? meta.getAttribute("content") : first.module, storageOrNull(win));
   const views = [];
   for (const script of items) {
     const data = JSON.parse(script.textContent);
     const staticView = script.parentElement;
     const root = doc.createElement("div");
     root.className = "ac-live-root";
-    staticView.parentElement.insertBefore(root, staticView);
-    staticView.classList.add("ac-static-enhanced");
-    const host = store.host(data);
-    views.push({ data, root, view: mount(root, data, host) });
+    staticView.appendChild(root);
+    staticView.classList.add("ac-enhanced");
+    views.push({ data, root, view: mount(root, data, store.host(data)) });
   }
   return { store, views };
 }
