@@ -192,7 +192,7 @@ const STYLE = `
 .ac-live .ac-note { border: 2px solid #8a5a00; border-left-width: 8px; background: #fff8e6; color: #1a1a1a; padding: .75rem 1rem; margin: .75rem 0; }
 .ac-live .ac-warning { border: 2px solid #a61b1b; border-left-width: 8px; background: #fdeeee; color: #1a1a1a; padding: .75rem 1rem; margin: .75rem 0; }
 .ac-live .ac-feedback { border-left: 6px solid #555; padding: .25rem 1rem; margin: .5rem 0; background: #f6f6f6; color: #1a1a1a; }
-.ac-live fieldset { border: 1px solid #767676; padding: .5rem 1rem; margin: .5rem 0; min-width: 0; }
+.ac-live fieldset { border: 1px solid #767676; padding: .5rem .6rem; margin: .5rem 0; min-width: 0; }
 .ac-live legend { padding: 0 .25rem; max-width: 100%; white-space: normal; }
 .ac-live .ac-option { display: flex; gap: .5rem; align-items: flex-start; margin: .4rem 0; }
 .ac-live .ac-option input { flex: 0 0 auto; width: 1.25rem; height: 1.25rem; margin-top: .2rem; }
@@ -203,7 +203,7 @@ const STYLE = `
 .ac-live .ac-rubric th, .ac-live .ac-rubric td { border: 1px solid #999; padding: .3rem .5rem; vertical-align: top; text-align: left; }
 .ac-live .ac-field { display: flex; flex-wrap: wrap; gap: .25rem .75rem; margin: .5rem 0; }
 .ac-live .ac-field label { flex: 1 1 12rem; }
-.ac-live .ac-field select { flex: 1 1 16rem; min-width: 12rem; max-width: 100%; min-height: 2.75rem; }
+.ac-live .ac-field select { flex: 1 1 16rem; min-width: min(10rem, 100%); max-width: 100%; min-height: 2.75rem; }
 .ac-live .ac-visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .ac-live .ac-kicker { text-transform: none; font-weight: bold; margin: 0; }
 .ac-live .ac-bar { display: flex; flex-wrap: wrap; align-items: flex-start; margin: .5rem 0; }
@@ -546,10 +546,10 @@ class CheckView extends View {
     const list = el("ul", { className: "ac-explanations" });
     d.options.forEach((o, i) => {
       if (!(selected.includes(o.id) || (d.question_kind === "multiple" && o.correct))) { return; }
-      const picked = selected.includes(o.id) ? "You chose " + LETTERS[i] : "You did not choose " + LETTERS[i];
+      const picked = selected.includes(o.id) ? "You chose this. " : "You did not choose this. ";
       list.appendChild(el("li", { "data-option": o.id }, [
-        el("p", {}, [el("strong", { text: picked + " (" + (o.correct ? "a right answer" : "not a right answer") + ")." }), " ", el("span", { html: o.text_html })]),
-        el("div", { html: o.feedback_html })
+        el("p", {}, [el("strong", { text: LETTERS[i] + ". " }), el("span", { html: o.text_html })]),
+        el("p", {}, [el("em", { text: picked + (o.correct ? "It is a right answer." : "It is not a right answer.") }), " ", el("span", { html: o.feedback_html })])
       ]));
     });
     this.status.appendChild(list);
