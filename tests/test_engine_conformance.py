@@ -86,7 +86,9 @@ def test_both_hosts_store_the_same_records(mini_course: Path, answers: Path) -> 
     widget = module.vignette(case.id)
     for steps in CASE_PATHS:
         for action, arg in steps:
-            getattr(widget, {"tryAgain": "try_again", "goOn": "go_on"}.get(action, action))(*([arg] if arg else []))
+            getattr(widget, {"tryAgain": "try_again", "goOn": "go_on"}.get(action, action))(
+                *([arg] if arg else [])
+            )
     for qid, steps in CHECK_STEPS.items():
         check = module.check(qid)
         for selected in steps:
@@ -126,7 +128,9 @@ def test_both_hosts_store_the_same_records(mini_course: Path, answers: Path) -> 
         for item_id, record in python[part].items():
             for field, value in without_stamps(record).items():
                 assert without_stamps(book[part][item_id]).get(field) == value, f"{part}.{item_id}.{field}"
-            assert set(without_stamps(book[part][item_id])) == set(without_stamps(record)), f"{part}.{item_id}"
+            assert set(without_stamps(book[part][item_id])) == set(without_stamps(record)), (
+                f"{part}.{item_id}"
+            )
     assert {k: book[k] for k in ("format", "version", "module")} == {
         k: python[k] for k in ("format", "version", "module")
     }

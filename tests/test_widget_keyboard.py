@@ -159,7 +159,7 @@ OVERLAP = """root => {
 
 
 def test_nothing_is_cut_off_or_overlaps_at_1100_and_400_pixels(lab: tuple[str, Path], page: Any) -> None:
-    url, root = lab
+    url, _root = lab
     open_notebook(page, url, "m02-two-mistakes.ipynb")
     page.evaluate("window.jupyterapp.commands.execute('filebrowser:activate')")
     page.locator(".jp-FileBrowser").first.wait_for()
@@ -289,7 +289,9 @@ def test_a_graded_check_never_shows_an_unsaved_tick_as_saved(lab: tuple[str, Pat
     check = page.locator(".ac-live").first
     check.get_by_role("radio", name="A. A").check()
     check.get_by_role("button", name="Save my answer to question 1").click()
-    expect(check.locator(".ac-check-status")).to_have_text("Saved: A. You can change it until you hand in the assignment.")
+    expect(check.locator(".ac-check-status")).to_have_text(
+        "Saved: A. You can change it until you hand in the assignment."
+    )
     check.get_by_role("radio", name="B. B").check()
     expect(check.locator(".ac-check-status")).to_contain_text("Not saved yet")
     assert "Saved: A." not in check.locator(".ac-check-status").inner_text()
@@ -297,7 +299,9 @@ def test_a_graded_check_never_shows_an_unsaved_tick_as_saved(lab: tuple[str, Pat
 
 def test_one_plain_warning_for_a_damaged_answer_file(lab: tuple[str, Path], page: Any) -> None:
     url, root = lab
-    (root / "m02-answers.json").write_text('{"format": "affirming-care/answers", "version": 1, "module": "m02", "che')
+    (root / "m02-answers.json").write_text(
+        '{"format": "affirming-care/answers", "version": 1, "module": "m02", "che'
+    )
     open_notebook(page, url, "m02-two-mistakes.ipynb")
     page.wait_for_timeout(1000)
 
@@ -309,14 +313,19 @@ def test_one_plain_warning_for_a_damaged_answer_file(lab: tuple[str, Path], page
     assert "column" not in text and "JSON" not in text
 
 
-def test_a_reopened_notebook_shows_every_item_and_says_to_run_the_cells(lab: tuple[str, Path], page: Any) -> None:
+def test_a_reopened_notebook_shows_every_item_and_says_to_run_the_cells(
+    lab: tuple[str, Path], page: Any
+) -> None:
     from playwright.sync_api import expect
 
     url, root = lab
     name = notebook(
         root,
         "reopen.ipynb",
-        ['from affirming_care import show\nshow("m02-kai-intake")', 'from affirming_care import show\nshow("m02-q-two")'],
+        [
+            'from affirming_care import show\nshow("m02-kai-intake")',
+            'from affirming_care import show\nshow("m02-q-two")',
+        ],
     )
     open_notebook(page, url, name)
     page.locator(".ac-live").nth(1).wait_for()
@@ -328,7 +337,8 @@ def test_a_reopened_notebook_shows_every_item_and_says_to_run_the_cells(lab: tup
     # After Kernel > Restart without re-running, a click says what to do.
     page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
     page.wait_for_function(
-        "window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel?.status === 'idle'", timeout=60_000
+        "window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel?.status === 'idle'",
+        timeout=60_000,
     )
     page.locator(".ac-live").first.get_by_role("button", name="Start the case about Kai").click()
     expect(page.locator(".ac-live").first.locator("[role=alert]").last).to_contain_text(
@@ -341,6 +351,8 @@ def test_a_reopened_notebook_shows_every_item_and_says_to_run_the_cells(lab: tup
     page.reload()
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60_000)
     page.locator(".ac-live").nth(1).wait_for(timeout=30_000)
-    expect(page.get_by_text("Run this cell to continue where you left off.").first).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Run this cell to continue where you left off.").first).to_be_visible(
+        timeout=10_000
+    )
     assert page.get_by_text("Error displaying widget").count() == 0
     assert "Kai" in page.locator(".ac-live").first.inner_text()

@@ -151,11 +151,13 @@ def test_reflection_text_and_self_assessment_are_kept(mini_course: Path, answers
 
     assert again.text == "I would ask what words she uses for her work."
     assert again.record["self_assessment"] == {"accuracy": 2, "application": 3}
-    with pytest.raises(ValueError, match="self_assessment.accuracy"):
+    with pytest.raises(ValueError, match=r"self_assessment\.accuracy"):
         again.assess(accuracy=9)
 
 
-def test_every_widget_offers_a_static_html_view_and_says_to_run_the_cell(mini_course: Path, answers: Path) -> None:
+def test_every_widget_offers_a_static_html_view_and_says_to_run_the_cell(
+    mini_course: Path, answers: Path
+) -> None:
     case = show("m02-kai-intake")._repr_mimebundle_()[0]
     check = show("m02-q-one")._repr_mimebundle_()[0]
 

@@ -67,7 +67,9 @@ def data_script(data: dict[str, Any]) -> str:
     return f'<script type="application/json" class="ac-data">{text}</script>'
 
 
-def choice_feedback_html(vid: str, choice_label: str, choice: Choice, summaries: Summaries | None = None) -> str:
+def choice_feedback_html(
+    vid: str, choice_label: str, choice: Choice, summaries: Summaries | None = None
+) -> str:
     """The feedback block for one response (static view)."""
     return (
         f'<div class="ac-feedback ac-fit-{escape(choice.fit)}">'

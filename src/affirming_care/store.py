@@ -193,7 +193,9 @@ def shared_store(module_id: str, folder: Path | str | None = None) -> AnswerStor
     Cells run alone or in any order write to the same record; if the file changed on disk since
     (another program, a restore), it is read again.
     """
-    path = (Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", ".")) / store_filename(module_id)).resolve()
+    path = (
+        Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", ".")) / store_filename(module_id)
+    ).resolve()
     key = (path, module_id)
     store = _SHARED.get(key)
     if store is None or not store.fresh():

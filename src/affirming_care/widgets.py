@@ -273,7 +273,9 @@ class ReflectionWidget(_EngineWidget):
     def __init__(self, reflection: Reflection, rubric: Rubric, store: AnswerStore) -> None:
         self.r, self.rubric = reflection, rubric
         data = render.reflection_data(
-            reflection, rubric, "Saved as you type, only on this computer (in the answer file beside the notebook)."
+            reflection,
+            rubric,
+            "Saved as you type, only on this computer (in the answer file beside the notebook).",
         )
         super().__init__(store, data, store.reflection(reflection.id).model_dump())
 

@@ -5,7 +5,7 @@
 A cell ``module.vignette("m02-kai-intake")`` (which needs a ``module`` made by another cell)
 becomes ``from affirming_care import show`` and ``show("m02-kai-intake")``; ``module.check(...)``
 likewise; ``module.reflection()`` names its reflection. The set-up cell ``module = Module("m02")``
-becomes a plain import. Only code cells are touched, in place: markdown cells, cell ids, tags and
+becomes a comment (nothing needs setting up). Only code cells are touched, in place: markdown cells, cell ids, tags and
 the order of cells stay as they are, so it is safe while others insert cells. Running it again
 changes nothing. ``--check`` changes nothing and exits 1 if a notebook would change.
 """
@@ -38,25 +38,36 @@ def _module_of(nb: nbformat.NotebookNode, path: Path) -> str | None:
     return m.group(1) if m else None
 
 
+SETUP_TEXT = (
+    "# The cases, checks and reflection below each run alone (Shift+Enter, in any order).\n"
+    "# Your answers are saved beside this notebook, only on this computer."
+)
+SHOW = re.compile(r'^show\("([a-z0-9-]+)"\)\s*$')
+
+
+def _show_cell(comments: list[str], item_id: str) -> str:
+    return "\n".join([*comments, IMPORT_SHOW, "", f'show("{item_id}")'])
+
+
 def fix_source(source: str, module_id: str | None) -> str:
     """The new source of one code cell (unchanged if it is not one of the course's cells)."""
     lines = source.splitlines()
     comments = [x for x in lines if x.startswith("#")]
     code = [x for x in lines if x.strip() and not x.startswith("#")]
     if code and code[0] == IMPORT_MODULE and len(code) == 2 and SETUP.match(code[1]):
-        keep = [
-            "# The cases, checks and reflection below each run alone (Shift+Enter in any order).",
-            "# Your answers are saved beside this notebook, only on this computer.",
-        ]
-        return "\n".join([*keep, IMPORT_SHOW])
+        return SETUP_TEXT  # nothing to set up any more: every cell below runs alone
+    if code == [IMPORT_SHOW] and "\n".join(comments) == SETUP_TEXT.replace("Shift+Enter,", "Shift+Enter"):
+        return SETUP_TEXT  # an earlier version of this script's set-up cell
+    if len(code) == 2 and code[0] == IMPORT_SHOW and (m := SHOW.match(code[1])):
+        return _show_cell(comments, m.group(1))
     if len(code) != 1:
         return source
     if m := CALL.match(code[0]):
-        return "\n".join([*comments, IMPORT_SHOW, f'show("{m.group(2)}")'])
+        return _show_cell(comments, m.group(2))
     if REFLECTION.match(code[0]) and module_id:
         reflection = cached_course().module(module_id).reflection
         if reflection is not None:
-            return "\n".join([*comments, IMPORT_SHOW, f'show("{reflection.id}")'])
+            return _show_cell(comments, reflection.id)
     return source
 
 
@@ -80,7 +91,9 @@ def fix_notebook(path: Path, check: bool = False) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook would change")
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a notebook would change"
+    )
     args = parser.parse_args(argv)
     changed = [p for p in args.notebooks if fix_notebook(p, check=args.check)]
     for p in changed:
