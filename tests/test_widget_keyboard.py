@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 MINI = Path(__file__).parent / "fixtures" / "mini-course"
-SETTINGS = Path(__file__).parents[1] / "src" / "affirming_care" / "jupyter" / "overrides.json"
+SETTINGS = Path(__file__).parents[1] / "src" / "affirming_care" / "jupyter" / "affirming-care.json"
 
 
 def free_port() -> int:
