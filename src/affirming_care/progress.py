@@ -175,14 +175,13 @@ def module_progress(mod: ModuleContent, rubric: Rubric, data: AnswerFile | None)
         stamps.append(check.updated)
         p.checks_answered += 1
         p.checks_right += frozenset(check.selected) == q.answer
-        first = check.attempts[0].selected if check.attempts else check.selected
-        p.checks_right_first += frozenset(first) == q.answer
+        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
     if mod.reflection:
-        record = data.reflections.get(mod.reflection.id)
-        if record is not None:
-            stamps.append(record.updated)
-            p.reflection_words = word_count(record.text)
-            scores = record.self_assessment
+        written = data.reflections.get(mod.reflection.id)
+        if written is not None:
+            stamps.append(written.updated)
+            p.reflection_words = word_count(written.text)
+            scores = written.self_assessment
             if all(c.id in scores for c in rubric.criteria):
                 p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
     anything = bool(data.vignettes or data.checks or data.reflections)
@@ -500,17 +499,20 @@ class CertificateMaker:
 
         name = self.name.value.strip()
         if not name:
-            return self._say("Type your name in the box first, then press the button again.")
+            self._say("Type your name in the box first, then press the button again.")
+            return None
         progress = read_progress(self.folder)
         if not progress.finished:
-            return self._say(
+            self._say(
                 "Finish at least one module first: every case done, every check answered and "
                 "the reflection written. This page shows what is left in each module."
             )
+            return None
         try:
             self.path = self_paced_certificate(progress, name, self.folder / CERTIFICATE_FILE, on=self.on)
         except CertificateError as exc:
-            return self._say(str(exc))
+            self._say(str(exc))
+            return None
         n = len(progress.finished)
         self.status.value = (
             '<div role="status" aria-live="polite"><p>Your certificate lists the '

@@ -77,8 +77,8 @@ class ReflectionRecord(_Record):
 class AnswerFile(_Record):
     """The whole file. ``format`` and ``version`` let later readers refuse what they don't know."""
 
-    format: Literal["affirming-care/answers"] = FORMAT
-    version: Literal[1] = VERSION
+    format: Literal["affirming-care/answers"] = "affirming-care/answers"
+    version: Literal[1] = 1
     module: str
     vignettes: dict[str, VignetteRecord] = Field(default_factory=dict)
     checks: dict[str, CheckRecord] = Field(default_factory=dict)

@@ -714,25 +714,28 @@ const NO_KERNEL = "This cell is not connected to Python (the notebook was reopen
 function kernelHost(model) {
   let seq = 0;
   const waiting = new Map();
+  const host = {};
   model.on("msg:custom", (msg) => {
     const done = waiting.get(msg && msg.ack);
     if (done) { waiting.delete(msg.ack); done(msg); }
+    /* A late reply (the kernel was busy with a long cell): it is there after all. */
+    if (msg && msg.ok && host.onalive) { host.onalive(); }
   });
   function send(type, body) {
     seq += 1;
     const id = seq;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { waiting.delete(id); reject(new Error(NO_KERNEL)); }, 4000);
+      const timer = setTimeout(() => { reject(new Error(NO_KERNEL)); }, 4000);
       waiting.set(id, (msg) => { clearTimeout(timer); msg.ok ? resolve(msg) : reject(new Error(msg.error)); });
       try { model.send({ type, id, event: body }); } catch (err) { clearTimeout(timer); waiting.delete(id); reject(new Error(NO_KERNEL)); }
     });
   }
-  return {
+  return Object.assign(host, {
     warning: model.get("warning") || null,
     load() { return model.get("record") || null; },
     save(event) { return send("save", event); },
     hello() { return send("hello", null); }
-  };
+  });
 }
 
 function render({ model, el: root }) {
@@ -740,6 +743,7 @@ function render({ model, el: root }) {
   const view = mount(root, model.get("data"), host);
   const notice = el("p", { className: "ac-warning", role: "status", hidden: true, text: "Run this cell to continue where you left off." });
   root.insertBefore(notice, root.firstChild);
+  host.onalive = () => { notice.hidden = true; view.problem.hidden = true; };
   host.hello().catch(() => { notice.hidden = false; });
   return () => { clearTimeout(view.timer); };
 }
