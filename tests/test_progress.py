@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import json
 import re
 import shutil
 import subprocess
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -319,6 +322,11 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def progress_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The book with only the My progress page, built (warnings as errors) on the mini course."""
@@ -348,13 +356,18 @@ def test_the_book_page_shows_progress_from_local_storage(progress_page: Path) ->
         load_course(Path(__file__).parent / "fixtures" / "mini-course" / "content"), "m02", 0
     )
     store.reflections = {}
+    # Served over HTTP, as the book is: browsers load no JavaScript modules from file:// pages.
+    handler = functools.partial(_QuietHandler, directory=str(progress_page))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}/"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             requests_made: list[str] = []
             page.on("request", lambda r: requests_made.append(r.url))
-            page.goto(page_file.as_uri())
+            page.goto(site + "book/my-progress.html")
             box = page.locator("#ac-my-progress")
 
             assert "You have not started any module in this browser yet" in box.inner_text()
@@ -372,9 +385,10 @@ def test_the_book_page_shows_progress_from_local_storage(progress_page: Path) ->
             assert "not written yet" in text
             assert "Module 2 (75% done)" in (chart.get_attribute("aria-label") or "")
             assert page.locator("table.ac-progress-table th[scope=row]").count() == 1
-            assert all(u.startswith("file://") for u in requests_made), requests_made
+            assert all(u.startswith(site) for u in requests_made), requests_made
         finally:
             browser.close()
+            server.shutdown()
 
 
 def test_the_progress_command_prints_the_table_and_json(

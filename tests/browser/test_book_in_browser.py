@@ -288,7 +288,7 @@ def test_a_check_is_answered_explained_and_remembered(site: str, page: Any) -> N
 
     check.locator(f'.ac-live input[value="{wrong}"]').check()
     submit.click()
-    wrong_text = check.locator(f'li[data-option="{wrong}"]').text_content()
+    wrong_text = check.locator(f'li[data-option="{wrong}"][data-correct]').text_content()
 
     assert feedback.inner_text().startswith("Not quite.")
     assert wrong_text.split("orrect.", 1)[-1].strip()[:40] in feedback.inner_text()

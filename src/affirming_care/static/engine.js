@@ -605,12 +605,11 @@ class ReflectionView extends View {
 
   typed() {
     this.record = reflectionAct(this.record, { text: this.text.value });
+    this.keep({ text: this.record.text });
     this.showCount();
+    /* Say the count once the writer pauses, not at every key. */
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.keep({ text: this.record.text });
-      this.say(this.count.textContent);
-    }, 400);
+    this.timer = setTimeout(() => { this.say(this.count.textContent); }, 2000);
   }
 
   scored() {
