@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m affirming_care.tools.lab_settings
 	touch $(STAMP)
 
 ## Open the course in JupyterLab at the welcome notebook.

@@ -41,10 +41,12 @@ def test_every_module_has_a_notebook_showing_all_its_content() -> None:
         assert path.exists(), f"{mid}: no notebook {path.name}"
         source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
         for vid in mod.vignettes:
-            assert f'module.vignette("{vid}")' in source, f"{path.name} does not show {vid}"
+            assert f'show("{vid}")' in source, f"{path.name} does not show {vid}"
         for q in mod.questions:
-            assert f'module.check("{q.id}")' in source, f"{path.name} does not show {q.id}"
-        assert "module.reflection()" in source
+            assert f'show("{q.id}")' in source, f"{path.name} does not show {q.id}"
+        assert mod.reflection is not None and f'show("{mod.reflection.id}")' in source
+        # Each cell runs alone: no cell needs a `module` made by another cell.
+        assert "module." not in source, f"{path.name}: a cell uses `module` from another cell"
         assert "## What you will be able to do" in source and "## Key takeaways" in source
 
 

@@ -1,35 +1,21 @@
 /*
  * "My progress" on the published book: the learner's progress from what this browser keeps.
  *
- * The book's own script (affirming-care.js) keeps each module's answers in localStorage under
+ * The course's engine (engine.js) keeps each module's answers in localStorage under
  * "affirming-care:answers:<module id>", in the same JSON shape as the notebooks' answer files.
- * This script only reads those keys, on this page, and sends nothing anywhere.
+ * This module reads them with the engine's one reader (readAnswers: the module check;
+ * firstAttempt: the first-attempt rule), on this page only, and sends nothing anywhere.
  *
  * The course data (module titles, minutes, what each module holds) is in the page as JSON, in
  * <script type="application/json" id="ac-course-summary">, written by
  * affirming_care.progress.course_summary when the book is built. The rules are the same as
  * affirming_care.progress.module_progress; a test runs both on the same answers and compares.
  */
-(function (root, factory) {
-  "use strict";
-  var api = factory();
-  if (typeof module === "object" && module.exports) {
-    module.exports = api;
-  } else {
-    root.AffirmingCareProgress = api;
-  }
-  if (typeof document !== "undefined") {
-    if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", api.init);
-    } else {
-      api.init();
-    }
-  }
-})(typeof self !== "undefined" ? self : this, function () {
+import { PREFIX, firstAttempt, readAnswers } from "./engine.js";
+
+const api = (function () {
   "use strict";
 
-  var PREFIX = "affirming-care:answers:";
-  var FORMAT = "affirming-care/answers";
 
   function wordCount(text) {
     return String(text || "").split(/\s+/).filter(function (w) { return w.length > 0; }).length;
@@ -85,7 +71,7 @@
       stamps.push(r.updated);
       p.checks_answered += 1;
       if (sameSet(r.selected, q.answer)) { p.checks_right += 1; }
-      var first = r.attempts && r.attempts.length ? r.attempts[0].selected : r.selected;
+      var first = firstAttempt(r);
       if (sameSet(first, q.answer)) { p.checks_right_first += 1; }
     });
     if (mod.reflection && has(reflections, mod.reflection)) {
@@ -146,28 +132,29 @@
     };
   }
 
-  /* Read every module's answers from storage; a key that cannot be read is reported, never changed. */
+  /* Read every module's answers from storage; a key that cannot be read is reported, never changed.
+   * Answers the engine kept aside as damaged ("<key>:damaged-<time>") are named too. */
   function readStores(storage, summary) {
     var stores = {};
     var problems = {};
+    var keys = [];
+    try { for (var i = 0; i < storage.length; i++) { keys.push(storage.key(i)); } } catch (e) { keys = []; }
     summary.modules.forEach(function (mod) {
       var key = PREFIX + mod.id;
       var raw = null;
       try { raw = storage.getItem(key); } catch (e) { raw = null; }
-      if (raw === null) { return; }
-      var why = null;
-      var data = null;
-      try { data = JSON.parse(raw); } catch (e) { why = "it is not valid JSON"; }
-      if (!why && (data === null || typeof data !== "object")) { why = "it is not an answer record"; }
-      if (!why && data.format !== FORMAT) { why = "field format is not " + FORMAT; }
-      if (!why && data.version !== 1) { why = "field version is " + JSON.stringify(data.version) + ", expected 1"; }
-      if (!why && data.module !== mod.id) { why = "field module is " + JSON.stringify(data.module) + ", expected " + mod.id; }
-      if (why) {
-        problems[mod.id] = "Your saved answers for Module " + mod.number + " (" + key + ") could not be read: " +
-          why + ". They are left as they are.";
+      var read = readAnswers(raw, mod.id);
+      var kept = keys.filter(function (k) { return k && k.indexOf(key + ":damaged-") === 0; });
+      if (read.problem) {
+        problems[mod.id] = "Your saved answers for Module " + mod.number + " could not be read: " +
+          read.problem + ". They are left as they are; open the module's page to keep them aside and start afresh.";
         return;
       }
-      stores[mod.id] = data;
+      if (kept.length) {
+        problems[mod.id] = "Earlier answers for Module " + mod.number + " could not be read, and this browser keeps them aside as " +
+          kept.join(", ") + ". The progress below counts only the answers given since.";
+      }
+      if (read.data) { stores[mod.id] = read.data; }
     });
     return { stores: stores, problems: problems };
   }
@@ -354,6 +341,10 @@
     });
   }
 
+  if (typeof document !== "undefined") {
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+  }
+
   return {
     PREFIX: PREFIX,
     wordCount: wordCount,
@@ -366,4 +357,7 @@
     chartAlt: chartAlt,
     init: init
   };
-});
+})();
+
+export default api;
+export const { wordCount, moduleProgress, courseProgress, readStores, hoursText, statusWords, summarySentence, chartAlt, init } = api;

@@ -175,14 +175,13 @@ def module_progress(mod: ModuleContent, rubric: Rubric, data: AnswerFile | None)
         stamps.append(check.updated)
         p.checks_answered += 1
         p.checks_right += frozenset(check.selected) == q.answer
-        first = check.attempts[0].selected if check.attempts else check.selected
-        p.checks_right_first += frozenset(first) == q.answer
+        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
     if mod.reflection:
-        record = data.reflections.get(mod.reflection.id)
-        if record is not None:
-            stamps.append(record.updated)
-            p.reflection_words = word_count(record.text)
-            scores = record.self_assessment
+        written = data.reflections.get(mod.reflection.id)
+        if written is not None:
+            stamps.append(written.updated)
+            p.reflection_words = word_count(written.text)
+            scores = written.self_assessment
             if all(c.id in scores for c in rubric.criteria):
                 p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
     anything = bool(data.vignettes or data.checks or data.reflections)
@@ -212,6 +211,12 @@ def progress_from_stores(course: Course, stores: Mapping[str, AnswerFile | None]
     return CourseProgress(title=course.curriculum.title, modules=modules)
 
 
+def kept_damaged_files(folder: Path, module_id: str) -> list[Path]:
+    """Answer files of a module that the store kept aside as damaged (never deleted)."""
+    stem = store_filename(module_id).removesuffix(".json")
+    return sorted(folder.glob(f"{stem}.DAMAGED-*.json")) + sorted(folder.glob(f"{stem}.json.damaged-*"))
+
+
 def read_progress(folder: Path | str | None = None, course: Course | None = None) -> CourseProgress:
     """Read every module's store in ``folder`` (read only) and compute the learner's progress."""
     course = course or cached_course()
@@ -219,23 +224,28 @@ def read_progress(folder: Path | str | None = None, course: Course | None = None
     stores: dict[str, AnswerFile | None] = {}
     problems: dict[str, str] = {}
     for mid in sorted(course.modules):
-        path = where / store_filename(mid)
         try:
-            data = read_answer_file(path)
-            if data is not None and data.module != mid:
-                raise DamagedStore(path, f"field module: is {data.module!r}, expected {mid!r}")
+            stores[mid] = read_answer_file(where / store_filename(mid), mid)
         except DamagedStore as exc:
             problems[mid] = exc.reason
-            data = None
-        stores[mid] = data
+            stores[mid] = None
     progress = progress_from_stores(course, stores)
     progress.folder = where
     for m in progress.modules:
+        kept = kept_damaged_files(where, m.id)
         if m.id in problems:
             m.problem = (
                 f"Your saved answers in {store_filename(m.id)} could not be read ({problems[m.id]}). "
                 f"Open {m.notebook}.ipynb: it keeps that file aside, never deletes it, and starts a fresh one."
             )
+        elif kept:
+            names = ", ".join(k.name for k in kept)
+            m.problem = (
+                f"Earlier answers for {m.label} could not be read and are kept, unchanged, as {names} "
+                "(beside the notebooks). What you see here counts only the answers given since. "
+                "To get the earlier answers back, give that file to the person who runs your course."
+            )
+        if m.problem:
             progress.problems.append(m.problem)
     return progress
 
@@ -489,17 +499,20 @@ class CertificateMaker:
 
         name = self.name.value.strip()
         if not name:
-            return self._say("Type your name in the box first, then press the button again.")
+            self._say("Type your name in the box first, then press the button again.")
+            return None
         progress = read_progress(self.folder)
         if not progress.finished:
-            return self._say(
+            self._say(
                 "Finish at least one module first: every case done, every check answered and "
                 "the reflection written. This page shows what is left in each module."
             )
+            return None
         try:
             self.path = self_paced_certificate(progress, name, self.folder / CERTIFICATE_FILE, on=self.on)
         except CertificateError as exc:
-            return self._say(str(exc))
+            self._say(str(exc))
+            return None
         n = len(progress.finished)
         self.status.value = (
             '<div role="status" aria-live="polite"><p>Your certificate lists the '

@@ -2,17 +2,25 @@
 
 This is the ``text/html`` representation of every widget, and what the book shows. Every
 response and its feedback sits in a ``<details>`` element, so the page works with no script at
-all; the book's own small script (``book/_static/affirming-care.js``) reads the ``data-*``
-attributes to turn it into a step-by-step case.
+all, and prints whole. Each view also carries its item as JSON (``item_data``) in a
+``<script type="application/json" class="ac-data">``: the one case engine
+(``affirming_care/static/engine.js``) draws the live case from that data, in the book and in
+JupyterLab alike, and never reads prose back out of the page.
+
+Guide-point codes (``MISTAKE-COERCION``) stay in ``data-guide-points`` attributes; learners read
+each point's summary.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from markdown_it import MarkdownIt
 
-from affirming_care.content import FIT_LABELS, Question, Reflection, Rubric, Scene, Vignette
+from affirming_care.content import FIT_LABELS, Choice, Question, Reflection, Rubric, Scene, Vignette
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": True})
 
@@ -34,17 +42,40 @@ def md_inline(text: str) -> str:
     return _md.renderInline(text)
 
 
-def _points(points: list[str]) -> str:
-    return ", ".join(f"<code>{escape(p)}</code>" for p in points)
+Summaries = Mapping[str, str]
+"""Guide point id -> its one-line summary (from ``content/curriculum.yml``)."""
 
 
-def choice_feedback_html(vid: str, choice_label: str, choice) -> str:
-    """The feedback block for one response; the widget shows the same block after a click."""
+def fit_label(fit: str) -> str:
+    """The words for a fit; a fit this version does not know is shown as its own words."""
+    return FIT_LABELS.get(fit) or fit.replace("-", " ").capitalize()
+
+
+def _points(points: list[str], summaries: Summaries | None) -> str:
+    """What the guide says, in words; the codes stay in a data attribute for tools."""
+    said = " ".join(escape(summaries[p]) for p in points if summaries and p in summaries)
+    codes = escape(" ".join(points))
+    if not said:
+        return f'<p class="ac-guide-points" data-guide-points="{codes}" hidden></p>'
+    return f'<p class="ac-guide-points" data-guide-points="{codes}">From the guide: {said}</p>'
+
+
+def data_script(data: dict[str, Any]) -> str:
+    """An item's data as JSON that cannot end the script element early."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f'<script type="application/json" class="ac-data">{text}</script>'
+
+
+def choice_feedback_html(
+    vid: str, choice_label: str, choice: Choice, summaries: Summaries | None = None
+) -> str:
+    """The feedback block for one response (static view)."""
     return (
-        f'<div class="ac-feedback ac-fit-{choice.fit}">'
-        f'<p class="ac-fit"><strong>{FIT_LABELS[choice.fit]}.</strong></p>'
+        f'<div class="ac-feedback ac-fit-{escape(choice.fit)}">'
+        f'<p class="ac-fit"><strong>{escape(fit_label(choice.fit))}.</strong></p>'
         f"{md(choice.feedback)}"
-        f'<p class="ac-guide-points">Guide points: {_points(choice.guide_points)}</p>'
+        f"{_points(choice.guide_points, summaries)}"
         f'<blockquote class="ac-client-voice"><p><strong>How it may land:</strong></p>'
         f"{md(choice.client_voice)}</blockquote>"
         "</div>"
@@ -56,7 +87,7 @@ def _target_label(v: Vignette, target: str) -> str:
     return f"Ending: {ending.title}" if ending else "the next part of the case"
 
 
-def scene_html(v: Vignette, scene: Scene) -> str:
+def scene_html(v: Vignette, scene: Scene, summaries: Summaries | None = None) -> str:
     sid = f"{v.id}--{scene.id}"
     parts = [
         f'<section class="ac-scene" id="{sid}" data-scene="{escape(scene.id)}">',
@@ -69,8 +100,8 @@ def scene_html(v: Vignette, scene: Scene) -> str:
             label = chr(ord("A") + i)
             parts.append(
                 f'<li><details class="ac-choice" data-choice="{escape(c.id)}" data-next="{escape(c.next)}"'
-                f' data-fit="{c.fit}"><summary>{md_inline(c.text)}</summary>'
-                f"{choice_feedback_html(v.id, label, c)}"
+                f' data-fit="{escape(c.fit)}"><summary>{md_inline(c.text)}</summary>'
+                f"{choice_feedback_html(v.id, label, c, summaries)}"
                 f'<p class="ac-next"><a href="#{v.id}--{escape(c.next)}">'
                 f"Go to {escape(_target_label(v, c.next))}</a></p></details></li>"
             )
@@ -100,7 +131,7 @@ def client_line(v: Vignette) -> str:
     return f"{escape(c.name)} ({escape(c.pronouns)}, {c.age}) · seen by a {escape(v.professional)}"
 
 
-def vignette_html(v: Vignette) -> str:
+def vignette_html(v: Vignette, summaries: Summaries | None = None) -> str:
     """The whole case: every scene, every response with its feedback, every ending."""
     parts = [
         f'<div class="ac-vignette" id="{v.id}" data-vignette="{v.id}" data-start="{v.start}">',
@@ -109,17 +140,20 @@ def vignette_html(v: Vignette) -> str:
         md(v.summary),
         content_note_html(v),
     ]
-    parts += [scene_html(v, s) for s in v.scenes]
+    parts += [scene_html(v, s, summaries) for s in v.scenes]
     for e in v.endings:
         parts.append(
             f'<section class="ac-ending" id="{v.id}--{e.id}" data-ending="{e.id}">'
             f"<p><strong>Ending: {md_inline(e.title)}</strong></p>{md(e.text)}</section>"
         )
-    parts.append(f'<p class="ac-end" id="{v.id}--end"><em>End of case.</em></p></div>')
+    parts.append(f'<p class="ac-end" id="{v.id}--end"><em>End of case.</em></p>')
+    parts.append(data_script(vignette_data(v, summaries)) + "</div>")
     return "".join(parts)
 
 
-def question_html(q: Question, number: int | None = None, reveal: bool = True) -> str:
+def question_html(
+    q: Question, number: int | None = None, reveal: bool = True, summaries: Summaries | None = None
+) -> str:
     """A check as a real form (the book's script makes it answerable) with every explanation.
 
     ``reveal=False`` (graded assignments) leaves out the answers and explanations: this HTML is
@@ -141,7 +175,7 @@ def question_html(q: Question, number: int | None = None, reveal: bool = True) -
         )
     parts.append("</fieldset>")
     if not reveal:
-        parts.append("</form>")
+        parts.append(data_script(question_data(q, number, graded=True)) + "</form>")
         return "".join(parts)
     parts.append('<details class="ac-explanations"><summary>Answer and explanations</summary><ul>')
     for o in q.options:
@@ -150,9 +184,8 @@ def question_html(q: Question, number: int | None = None, reveal: bool = True) -
             f'<li data-option="{o.id}" data-correct="{str(o.correct).lower()}">'
             f"<strong>{md_inline(o.text)}</strong> — <em>{verdict}.</em> {md_inline(o.feedback)}</li>"
         )
-    parts.append(
-        f'</ul><p class="ac-guide-points">Guide points: {_points(q.guide_points)}</p></details></form>'
-    )
+    parts.append(f"</ul>{_points(q.guide_points, summaries)}</details>")
+    parts.append(data_script(question_data(q, number, graded=False, summaries=summaries)) + "</form>")
     return "".join(parts)
 
 
@@ -180,5 +213,106 @@ def reflection_html(r: Reflection, rubric: Rubric) -> str:
         f"{md(r.prompt)}"
         f"<p>Aim for {r.words[0]} to {r.words[1]} words. Write about your practice; "
         "you are never asked about your own history.</p>"
-        f"<p><strong>A strong answer:</strong></p><ul>{look}</ul>{rubric_html(rubric)}</div>"
+        f"<p><strong>A strong answer:</strong></p><ul>{look}</ul>{rubric_html(rubric)}"
+        f"{data_script(reflection_data(r, rubric))}</div>"
     )
+
+
+# The engine's data: what engine.js draws, built from the content objects ----------------------------
+
+
+def _summaries(points: list[str], summaries: Summaries | None) -> list[dict[str, str]]:
+    return [{"id": p, "summary": summaries[p]} for p in points if summaries and p in summaries]
+
+
+def vignette_data(v: Vignette, summaries: Summaries | None = None) -> dict[str, Any]:
+    """A case as the engine draws it. Markdown is rendered here (raw HTML in content is escaped)."""
+    note = None
+    if v.content_note:
+        note = {
+            "topics": ", ".join(TAG_WORDS.get(t, t) for t in v.content_note.tags),
+            "html": md(v.content_note.text),
+        }
+    return {
+        "kind": "case",
+        "id": v.id,
+        "module": v.module,
+        "title_html": md_inline(v.title),
+        "client_name": v.client.name,
+        "client_html": client_line(v),
+        "summary_html": md(v.summary),
+        "note": note,
+        "start": v.start,
+        "scenes": [
+            {
+                "id": s.id,
+                "text_html": md(s.text),
+                "prompt": s.prompt,
+                "next": s.next,
+                "choices": [
+                    {
+                        "id": c.id,
+                        "text_plain": c.text,
+                        "fit": c.fit,
+                        "fit_label": fit_label(c.fit),
+                        "feedback_html": md(c.feedback),
+                        "voice_html": md(c.client_voice),
+                        "points": _summaries(c.guide_points, summaries),
+                        "next": c.next,
+                    }
+                    for c in s.choices
+                ],
+            }
+            for s in v.scenes
+        ],
+        "endings": [{"id": e.id, "title": e.title, "text_html": md(e.text)} for e in v.endings],
+    }
+
+
+def question_data(
+    q: Question, number: int | None = None, *, graded: bool, summaries: Summaries | None = None
+) -> dict[str, Any]:
+    """A check as the engine draws it. ``graded``: no answer key and no explanations at all."""
+    options: list[dict[str, Any]] = []
+    for o in q.options:
+        option: dict[str, Any] = {"id": o.id, "text_html": md_inline(o.text)}
+        if not graded:
+            option |= {"correct": o.correct, "feedback_html": md_inline(o.feedback)}
+        options.append(option)
+    return {
+        "kind": "check",
+        "id": q.id,
+        "module": q.id.split("-", 1)[0],
+        "number": number,
+        "question_kind": q.kind,
+        "prompt_html": md_inline(q.prompt),
+        "graded": graded,
+        "options": options,
+        "points": [] if graded else _summaries(q.guide_points, summaries),
+    }
+
+
+def reflection_data(r: Reflection, rubric: Rubric, where_kept: str = "") -> dict[str, Any]:
+    return {
+        "kind": "reflection",
+        "id": r.id,
+        "module": r.module,
+        "title_plain": r.title,
+        "title_html": md_inline(r.title),
+        "prompt_html": md(r.prompt),
+        "look_for_html": [md_inline(x) for x in r.look_for],
+        "rubric_html": rubric_html(rubric),
+        "words": list(r.words),
+        "where_kept": where_kept or "Kept as you type, only on this computer.",
+        "rubric": {
+            "title": rubric.title,
+            "criteria": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "levels": [{"score": lv.score, "description": lv.description} for lv in c.levels],
+                }
+                for c in rubric.criteria
+            ],
+        },
+    }

@@ -41,10 +41,14 @@ class ChoiceEvent(_Record):
 
 
 class VignetteRecord(_Record):
+    """A case's state. Once an ending is reached, ``status`` stays "finished" for good (going back
+    or restarting to explore other paths does not undo it); ``ending`` is the latest ending reached."""
+
     status: Literal["not-started", "in-progress", "finished", "skipped"] = "not-started"
     path: list[str] = Field(default_factory=list, description="Scenes visited, the current one last")
     events: list[ChoiceEvent] = Field(default_factory=list)
     ending: str | None = None
+    chosen: str | None = Field(default=None, description="The response whose feedback is showing")
     updated: str = Field(default_factory=now)
 
 
@@ -58,6 +62,11 @@ class CheckRecord(_Record):
     attempts: list[Attempt] = Field(default_factory=list)
     updated: str = Field(default_factory=now)
 
+    @property
+    def first(self) -> list[str]:
+        """The first attempt, kept for good: what cohort statistics read."""
+        return self.attempts[0].selected if self.attempts else self.selected
+
 
 class ReflectionRecord(_Record):
     text: str = ""
@@ -68,8 +77,8 @@ class ReflectionRecord(_Record):
 class AnswerFile(_Record):
     """The whole file. ``format`` and ``version`` let later readers refuse what they don't know."""
 
-    format: Literal["affirming-care/answers"] = FORMAT
-    version: Literal[1] = VERSION
+    format: Literal["affirming-care/answers"] = "affirming-care/answers"
+    version: Literal[1] = 1
     module: str
     vignettes: dict[str, VignetteRecord] = Field(default_factory=dict)
     checks: dict[str, CheckRecord] = Field(default_factory=dict)
@@ -152,6 +161,49 @@ def read_answer_file(
     return answers
 
 
+def damaged_name(path: Path) -> Path:
+    """Where a damaged answer file is kept: a name that does not look like the real one."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stem = path.name.removesuffix(".json")
+    kept = path.with_name(f"{stem}.DAMAGED-{stamp}.json")
+    n = 2
+    while kept.exists():
+        kept = path.with_name(f"{stem}.DAMAGED-{stamp}-{n}.json")
+        n += 1
+    return kept
+
+
+def damaged_warning(name: str, kept: str) -> str:
+    """The one note a learner reads about a damaged answer file, in plain words."""
+    return (
+        f"Your earlier answers for this module could not be read: the file {name} was damaged "
+        f"(perhaps it was edited or only partly copied). Nothing was deleted: it is kept as {kept}, "
+        f"beside this notebook. Your answers from now on are saved in a fresh {name}. "
+        f"To get your earlier answers back, give {kept} to the person who runs your course: "
+        f"once it is repaired, rename it back to {name} and run the cells again."
+    )
+
+
+_SHARED: dict[tuple[Path, str], AnswerStore] = {}
+
+
+def shared_store(module_id: str, folder: Path | str | None = None) -> AnswerStore:
+    """The one store for a module's answer file in this kernel, shared by every cell.
+
+    Cells run alone or in any order write to the same record; if the file changed on disk since
+    (another program, a restore), it is read again.
+    """
+    path = (
+        Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", ".")) / store_filename(module_id)
+    ).resolve()
+    key = (path, module_id)
+    store = _SHARED.get(key)
+    if store is None or not store.fresh():
+        store = AnswerStore(module_id, folder)
+        _SHARED[key] = store
+    return store
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` so that a crash leaves either the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,25 +232,42 @@ class AnswerStore:
         self.warning: str | None = None
         """Set when a damaged file was moved aside; the widgets show it to the learner."""
         self.moved_to: Path | None = None
+        self.reason: str | None = None
+        """The technical reason a damaged file could not be read (for a facilitator)."""
         self.data = self._load()
+        self._seen = self._stamp()
+        self._warned = False
 
     def _load(self) -> AnswerFile:
         try:
             data = read_answer_file(self.path, self.module_id)
         except DamagedStore as exc:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            self.moved_to = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+            self.moved_to = damaged_name(self.path)
             os.replace(self.path, self.moved_to)
-            self.warning = (
-                f"Your saved answers in {self.path.name} could not be read ({exc.reason}). "
-                f"The file was kept as {self.moved_to.name}; nothing was deleted. "
-                "Your answers from now on are saved in a fresh file."
-            )
+            self.reason = exc.reason
+            self.warning = damaged_warning(self.path.name, self.moved_to.name)
             return AnswerFile(module=self.module_id)
         return data or AnswerFile(module=self.module_id)
 
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size)
+
+    def take_warning(self) -> str | None:
+        """The damage note, once: the first widget shows it, the others do not repeat it."""
+        warning, self._warned = (None if self._warned else self.warning), True
+        return warning
+
+    def fresh(self) -> bool:
+        """True while the file on disk is the one this store last read or wrote."""
+        return self._stamp() == self._seen
+
     def save(self) -> None:
         write_atomic(self.path, self.data.model_dump_json(indent=1) + "\n")
+        self._seen = self._stamp()
 
     # Vignettes ------------------------------------------------------------------------------
 

@@ -1,142 +1,194 @@
-"""Live widgets for JupyterLab: a branching case, a knowledge check and a reflection.
+"""The Python host of the course's one case engine (``static/engine.js``), as anywidgets.
 
-Each widget has a small Python API (``choose``, ``try_again``, ``go_on``, ``back``, ``restart``,
-``skip``; ``select`` and ``submit``) that its buttons call, so tests drive the same code a click
-does. Every answer is written to the answer store the moment it is given. Each widget also offers
-a ``text/html`` representation (the whole case, statically), which the book renders and which
-JupyterLab shows when a notebook is reopened without a running kernel.
+The case, the check and the reflection are drawn and run by the engine, in the browser. This
+side gives the engine its data (built from the content objects, without an answer key in a
+graded assignment), and keeps every event the view sends in the learner's answer store
+(``store.AnswerStore``, the ``mNN-answers.json`` file beside the notebook). Each event is
+acknowledged, so a view whose kernel is gone (a restart, a reopened notebook) can say so.
+
+Each widget also offers a ``text/html`` view: the whole item statically, with a line asking to
+run the cell. JupyterLab shows it where it cannot draw the live widget, and the book prints it.
+
+Tests drive the widgets as a click does: ``choose``, ``try_again``, ``go_on``, ``back``,
+``restart``, ``skip`` and ``begin`` run the engine's own rules (in Node.js) and send the result
+through the same ``receive`` the view's messages go through; ``select``/``submit`` and
+``write``/``assess`` send the events a check and a reflection send.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from html import escape
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
+import anywidget
+import traitlets as t
+from pydantic import ValidationError
 
 from affirming_care import render
 from affirming_care.content import FIT_LABELS, Question, Reflection, Rubric, Vignette
 from affirming_care.store import AnswerStore, VignetteRecord
 
-FULL = w.Layout(width="100%")
+ENGINE = Path(str(files("affirming_care") / "static" / "engine.js"))
+"""The one front-end module: shipped with the package, copied into the book's _static."""
 
-
-def _button(label: str, tooltip: str, on_click: Any, style: str = "") -> w.Button:
-    b = w.Button(description=label, tooltip=tooltip, button_style=style, layout=w.Layout(width="auto"))
-    b.on_click(lambda _b: on_click())
-    return b
-
-
-# ipywidgets draws a radio or checkbox label on one line and cuts it off; responses here are
-# whole sentences, so let them wrap, and keep the keyboard focus ring visible.
-_STYLE = (
-    "<style>.ac-vignette-widget .widget-radio-box label, .ac-check-widget .widget-radio-box label,"
-    " .ac-check-widget .widget-checkbox label {white-space: normal; height: auto; line-height: 1.4;"
-    " margin-bottom: .4em; overflow: visible;} .ac-vignette-widget .widget-radio-box,"
-    " .ac-check-widget .widget-radio-box {height: auto;} .ac-vignette-widget :focus-visible,"
-    " .ac-check-widget :focus-visible {outline: 2px solid #1a5fb4; outline-offset: 2px;}</style>"
+RUN_LINE = (
+    '<p class="ac-run-cell"><strong>Run this cell to continue where you left off</strong> '
+    "(click in it and press Shift+Enter). Until then, this is the whole item to read.</p>"
 )
 
 
-def _warning_html(text: str | None) -> str:
-    return f'<div class="ac-warning" role="alert"><strong>Note:</strong> {escape(text)}</div>' if text else ""
+def warning_html(text: str | None) -> str:
+    return f'<div class="ac-warning" role="alert"><p>{escape(text)}</p></div>' if text else ""
 
 
-class _StaticHtml:
-    """Mixin: add the static ``text/html`` view next to the live widget view."""
+class EngineError(ValueError):
+    """The engine refused an action (such as a response that is not offered here)."""
+
+
+def run_engine(function: str, *args: Any) -> Any:
+    """Call one of the engine's exported rules in Node.js, for tests and the Python test API."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("the widgets' Python test API runs the engine in Node.js; install node")
+    program = (
+        "const [url, fn, args] = process.argv.slice(1);"
+        "import(url).then((m) => { try { process.stdout.write(JSON.stringify(m[fn](...JSON.parse(args)))); }"
+        " catch (e) { process.stderr.write(String(e.message)); process.exit(3); } });"
+    )
+    out = subprocess.run(
+        [node, "-e", program, ENGINE.as_uri(), function, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if out.returncode == 3:
+        raise EngineError(out.stderr.strip())
+    if out.returncode != 0:
+        raise RuntimeError(f"the engine failed in Node.js: {out.stderr[-2000:]}")
+    return json.loads(out.stdout)
+
+
+class _EngineWidget(anywidget.AnyWidget):
+    """What the three widgets share: the engine, its data, the saved record, the message protocol."""
+
+    _esm = ENGINE
+    data = t.Dict().tag(sync=True)
+    record = t.Dict(allow_none=True, default_value=None).tag(sync=True)
+    warning = t.Unicode("").tag(sync=True)
+
+    def __init__(self, store: AnswerStore, data: dict[str, Any], record: dict[str, Any] | None) -> None:
+        super().__init__(data=data, record=record, warning=warning_html(store.take_warning()))
+        self.store = store
+        self.add_class("ac-engine-widget")
+        self.on_msg(self._on_msg)
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        self.send(self.receive(content))
+
+    def receive(self, content: Any) -> dict[str, Any]:
+        """Handle one message from the view; the reply acknowledges it (or says why not)."""
+        if not isinstance(content, dict):
+            return {"ack": None, "ok": False, "error": "not a message"}
+        ack = content.get("id")
+        if content.get("type") == "hello":
+            return {"ack": ack, "ok": True}
+        if content.get("type") != "save":
+            return {"ack": ack, "ok": False, "error": f"unknown message {content.get('type')!r}"}
+        try:
+            self.keep(content.get("event"))
+        except (ValidationError, ValueError, TypeError) as exc:
+            return {"ack": ack, "ok": False, "error": f"This answer could not be saved: {exc}"}
+        return {"ack": ack, "ok": True}
+
+    def keep(self, event: Any) -> None:  # pragma: no cover - each widget keeps its own kind
+        raise NotImplementedError
 
     def static_html(self) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-        bundle = dict(bundle or {})
-        bundle["text/html"] = self.static_html()
-        return bundle
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        data = dict(data)
+        data["text/html"] = RUN_LINE + self.static_html()
+        return data, meta
 
 
-class VignetteWidget(_StaticHtml, w.VBox):
+def _summaries() -> dict[str, str]:
+    from affirming_care.loader import cached_course
+
+    return {p.id: p.summary for p in cached_course().curriculum.points}
+
+
+class VignetteWidget(_EngineWidget):
     """A branching case. The store keeps the path, so reopening the notebook resumes it."""
 
     def __init__(self, vignette: Vignette, store: AnswerStore) -> None:
-        super().__init__(layout=FULL)
-        self.add_class("ac-vignette-widget")
-        self.v, self.store = vignette, store
-        self.record: VignetteRecord = store.vignette(vignette.id)
-        self.chosen: str | None = None
-        """The response chosen at the current decision point (its feedback is showing)."""
-        self._interacted = False
-        self._render()
+        self.v = vignette
+        self.summaries = _summaries()
+        super().__init__(
+            store, render.vignette_data(vignette, self.summaries), store.vignette(vignette.id).model_dump()
+        )
 
-    # The learner's actions --------------------------------------------------------------------
+    def keep(self, event: Any) -> None:
+        record = VignetteRecord.model_validate(event)
+        known = {s.id for s in self.v.scenes} | {e.id for e in self.v.endings}
+        unknown = [p for p in record.path if p not in known]
+        if unknown:
+            raise ValueError(f"the path names {unknown}, which are not part of {self.v.id}")
+        self.store.put_vignette(self.v.id, record)
+        self.record = record.model_dump()
+
+    # The learner's actions, as the buttons do them (the engine's rules) -----------------------
+
+    def _act(self, action: str, arg: str | None = None) -> None:
+        new = run_engine("caseAct", self.record_model.model_dump(), self.data, action, arg)
+        reply = self.receive({"type": "save", "id": 0, "event": new})
+        if not reply["ok"]:
+            raise ValueError(reply["error"])
 
     def begin(self) -> None:
-        """Start the case (after its content note, if any)."""
-        self.record.status = "in-progress"
-        self.record.path = [self.v.start]
-        self.record.ending = None
-        self._save()
+        self._act("begin")
 
     def skip(self) -> None:
-        """Skip the case; the learner can come back to it with restart."""
-        self.record.status = "skipped"
-        self._save()
+        self._act("skip")
 
     def choose(self, choice_id: str) -> None:
-        """Pick a response at the current decision point and show its feedback."""
-        scene = self.v.scene(self.current or "")
-        if scene is None or not scene.choices:
-            raise ValueError(f"{self.current!r} is not a decision point")
-        if choice_id not in {c.id for c in scene.choices}:
-            raise ValueError(f"no response {choice_id!r} here; choose one of {[c.id for c in scene.choices]}")
-        self.chosen = choice_id
-        self.record.events.append(_event(scene.id, choice_id))
-        self._save()
+        self._act("choose", choice_id)
 
     def try_again(self) -> None:
-        """Hide the feedback and choose another response at the same point."""
-        self.chosen = None
-        self._interacted = True
-        self._render()
+        self._act("tryAgain")
 
     def go_on(self) -> None:
-        """Follow the chosen response (or a scene's ``next``) to the next scene or ending."""
-        scene = self.v.scene(self.current or "")
-        if scene is None:
-            raise ValueError("the case has ended; use restart or back")
-        if scene.choices:
-            if self.chosen is None:
-                raise ValueError("choose a response first")
-            target = next(c.next for c in scene.choices if c.id == self.chosen)
-        else:
-            target = scene.next or ""
-        self.chosen = None
-        self.record.path.append(target)
-        if self.v.ending(target):
-            self.record.status, self.record.ending = "finished", target
-        self._save()
+        self._act("goOn")
 
     def back(self) -> None:
-        """Return to the previous scene."""
-        self.chosen = None
-        if len(self.record.path) > 1:
-            self.record.path.pop()
-            self.record.status, self.record.ending = "in-progress", None
-        self._save()
+        self._act("back")
 
     def restart(self) -> None:
-        """Start the case again from its first scene. Earlier choices stay in the record."""
-        self.chosen = None
-        self.begin()
+        self._act("restart")
 
     # State ------------------------------------------------------------------------------------
 
     @property
+    def record_model(self) -> VignetteRecord:
+        return VignetteRecord.model_validate(self.record or {})
+
+    @property
     def current(self) -> str | None:
-        """The scene or ending the learner is at; None before the case starts."""
-        if self.record.status in ("not-started", "skipped") or not self.record.path:
-            return None
-        return self.record.path[-1]
+        """The scene or ending the learner is at; None before the case starts or after a skip."""
+        r = self.record_model
+        return None if r.status in ("not-started", "skipped") or not r.path else r.path[-1]
+
+    @property
+    def chosen(self) -> str | None:
+        return self.record_model.chosen
 
     @property
     def feedback_html(self) -> str:
@@ -144,279 +196,131 @@ class VignetteWidget(_StaticHtml, w.VBox):
         if scene is None or self.chosen is None:
             return ""
         choice = next(c for c in scene.choices if c.id == self.chosen)
-        return render.choice_feedback_html(self.v.id, "", choice)
-
-    def _save(self) -> None:
-        self.store.put_vignette(self.v.id, self.record)
-        self._interacted = True
-        self._render()
-
-    # Drawing ----------------------------------------------------------------------------------
-
-    def _render(self) -> None:
-        self._focus_next: w.DOMWidget | None = None
-        head = w.HTML(
-            _STYLE
-            + _warning_html(self.store.warning)
-            + f'<p class="ac-kicker">Case</p><h3>{render.md_inline(self.v.title)}</h3>'
-            f'<p class="ac-client">{render.client_line(self.v)}</p>{render.md(self.v.summary)}'
-        )
-        self.children = [head, *self._body()]
-        if self._focus_next is not None and self._interacted:
-            # Keep keyboard and screen-reader users where the case continues.
-            self._focus_next.focus()
-
-    def _body(self) -> list[w.Widget]:
-        status, cur = self.record.status, self.current
-        if status == "skipped":
-            return [
-                w.HTML("<p>You skipped this case. You can start it whenever you are ready.</p>"),
-                _button("Start the case", "Start this case from the beginning", self.restart),
-            ]
-        if cur is None:
-            note = render.content_note_html(self.v).replace(
-                f'<p>You can skip this case: <a href="#{self.v.id}--end">go past it</a>.</p>', ""
-            )
-            start = _button("Start the case", f"Start the case: {self.v.title}", self.begin, "primary")
-            if not note:
-                return [start]
-            skip = _button("Skip this case", "Skip this case; you can come back to it later", self.skip)
-            return [w.HTML(note), w.HBox([start, skip])]
-        nav = [
-            _button("Back", "Go back to the previous part of the case", self.back),
-            _button("Restart", "Start this case again from the beginning", self.restart),
-        ]
-        ending = self.v.ending(cur)
-        if ending:
-            return [
-                w.HTML(
-                    f'<div class="ac-ending"><p><strong>Ending: {render.md_inline(ending.title)}</strong></p>'
-                    f"{render.md(ending.text)}</div>"
-                ),
-                w.HBox(nav),
-            ]
-        scene = self.v.scene(cur)
-        assert scene is not None
-        text = w.HTML(render.md(scene.text))
-        if not scene.choices:
-            self._focus_next = _button("Continue", "Continue the case", self.go_on, "primary")
-            return [text, w.HBox([self._focus_next, *nav])]
-        if self.chosen is None:
-            # One button per response: Tab and Enter work inside a notebook, where JupyterLab
-            # takes the arrow keys (so a radio group could not be operated by keyboard).
-            responses = []
-            for i, c in enumerate(scene.choices):
-                b = _button(
-                    f"{chr(65 + i)}. {c.text}",
-                    "Choose this response and see feedback on it",
-                    lambda cid=c.id: self.choose(cid),
-                )
-                b.layout = FULL
-                responses.append(b)
-            choices = w.VBox(responses, layout=FULL)
-            choices.add_class("ac-choices")
-            self._focus_next = responses[0]
-            return [text, w.HTML(f"<p><strong>{escape(scene.prompt)}</strong></p>"), choices, w.HBox(nav)]
-        chosen = next(c for c in scene.choices if c.id == self.chosen)
-        label = chr(65 + scene.choices.index(chosen))
-        again = _button("Try another response", "Hide this feedback and choose again", self.try_again)
-        go = _button("Continue", f"Continue the case after response {label}", self.go_on, "primary")
-        self._focus_next = go
-        return [
-            text,
-            w.HTML(
-                f"<p><strong>You chose {label}:</strong> {render.md_inline(chosen.text)}</p>"
-                f'<div role="status" aria-live="polite">{self.feedback_html}</div>'
-            ),
-            w.HBox([again, go, *nav]),
-        ]
+        return render.choice_feedback_html(self.v.id, "", choice, self.summaries)
 
     def static_html(self) -> str:
-        return render.vignette_html(self.v)
+        return render.vignette_html(self.v, self.summaries)
 
 
-def _event(scene: str, choice: str) -> Any:
-    from affirming_care.store import ChoiceEvent
-
-    return ChoiceEvent(scene=scene, choice=choice)
-
-
-class CheckWidget(_StaticHtml, w.VBox):
+class CheckWidget(_EngineWidget):
     """A knowledge check answered by clicking.
 
     In a learning notebook it explains the chosen options at once. In a graded assignment
-    (``graded=True``) it only saves the answer: feedback comes back with the grades.
+    (``graded=True``) it only saves the answer, and the front end gets no answer key at all.
     """
 
     def __init__(
-        self,
-        question: Question,
-        store: AnswerStore,
-        number: int | None = None,
-        graded: bool = False,
+        self, question: Question, store: AnswerStore, number: int | None = None, graded: bool = False
     ) -> None:
-        super().__init__(layout=FULL)
-        self.add_class("ac-check-widget")
-        self.q, self.store, self.number, self.graded = question, store, number, graded
-        record = store.check(question.id)
-        self.selected: set[str] = set(record.selected) if record else set()
-        self.answered = record is not None
-        self._render()
+        self.q, self.number, self.graded = question, number, graded
+        saved = store.check(question.id)
+        self.selected: set[str] = set(saved.selected) if saved else set()
+        summaries = None if graded else _summaries()
+        data = render.question_data(question, number, graded=graded, summaries=summaries)
+        super().__init__(store, data, saved.model_dump() if saved else None)
 
-    def select(self, *option_ids: str) -> None:
-        """Set the selection (without saving it yet), as clicking the options does."""
+    def _validate(self, option_ids: list[str]) -> list[str]:
         unknown = set(option_ids) - {o.id for o in self.q.options}
         if unknown:
             raise ValueError(f"no option {sorted(unknown)} in {self.q.id}")
         if self.q.kind == "single" and len(option_ids) > 1:
             raise ValueError("this question takes one answer")
+        if not option_ids:
+            raise ValueError("choose an answer first")
+        return sorted(set(option_ids))
+
+    def keep(self, event: Any) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("selected"), list):
+            raise ValueError("expected {'selected': [option ids]}")
+        selected = self._validate([str(x) for x in event["selected"]])
+        record = self.store.answer_check(self.q.id, selected)  # the store keeps the first attempt
+        self.selected = set(selected)
+        self.record = record.model_dump()
+
+    def select(self, *option_ids: str) -> None:
+        """Set the ticks (without saving them yet), as clicking the options does."""
+        if option_ids:
+            self._validate(list(option_ids))
         self.selected = set(option_ids)
 
     def submit(self) -> None:
-        """Save the selection as the answer and show feedback (or, graded, a receipt)."""
-        if not self.selected:
-            self._show_status("Choose an answer first.")
-            return
-        self.store.answer_check(self.q.id, sorted(self.selected))
-        self.answered = True
-        self._show_status()
+        """Save the ticks as the answer, as "Check my answer" (or "Save my answer") does."""
+        reply = self.receive({"type": "save", "id": 0, "event": {"selected": sorted(self.selected)}})
+        if not reply["ok"]:
+            raise ValueError(reply["error"])
+
+    @property
+    def answered(self) -> bool:
+        return self.store.check(self.q.id) is not None
 
     @property
     def correct(self) -> bool:
-        return self.answered and frozenset(self.selected) == self.q.answer
-
-    @property
-    def feedback_html(self) -> str:
-        if not self.answered or self.graded:
-            return ""
-        verdict = "Correct." if self.correct else "Not quite."
-        items = "".join(
-            f"<li><strong>{render.md_inline(o.text)}</strong>: "
-            f"{'a right answer' if o.correct else 'not right'}. {render.md_inline(o.feedback)}</li>"
-            for o in self.q.options
-            if o.id in self.selected or (self.q.kind == "multiple" and o.correct)
-        )
-        missed = ""
-        if self.q.kind == "multiple" and not self.correct:
-            missed = (
-                "<p>Some right answers are missing or some wrong ones are chosen; the list shows both.</p>"
-            )
-        return f"<p><strong>{verdict}</strong></p>{missed}<ul>{items}</ul>"
-
-    def _render(self) -> None:
-        title = f"Question {self.number}" if self.number else "Check your understanding"
-        how = "Choose one answer." if self.q.kind == "single" else "Choose every answer that applies."
-        head = w.HTML(
-            _STYLE
-            + _warning_html(self.store.warning)
-            + f"<p><strong>{title}.</strong> {render.md_inline(self.q.prompt)} <em>{how}</em></p>"
-        )
-        # Checkboxes for both kinds: each is its own Tab stop, and Space ticks it. (JupyterLab
-        # takes the arrow keys inside a notebook, which a radio group needs.) A single-choice
-        # question unticks the others, and says so in its instruction.
-        self._boxes: dict[str, w.Checkbox] = {}
-        for i, o in enumerate(self.q.options):
-            box = w.Checkbox(
-                value=o.id in self.selected, description=f"{chr(65 + i)}. {o.text}", indent=False, layout=FULL
-            )
-            box.observe(lambda ch, oid=o.id: self._toggle(oid, ch["new"]), names="value")
-            self._boxes[o.id] = box
-        options: list[w.Widget] = list(self._boxes.values())
-        label = "Save my answer" if self.graded else "Check my answer"
-        button = _button(label, f"{label} to {title.lower()}", self.submit, "primary")
-        self._status = w.HTML()
-        self._show_status()
-        self.children = [head, *options, button, self._status]
-
-    def _show_status(self, message: str = "") -> None:
-        """Update only the status line, so keyboard focus stays on the button just pressed."""
-        if self.graded and self.answered and not message:
-            letters = ", ".join(chr(65 + i) for i, o in enumerate(self.q.options) if o.id in self.selected)
-            message = f"Saved: {letters}. You can change it until you submit the assignment."
-        self._status.value = (
-            f'<div role="status" aria-live="polite">{escape(message)}{self.feedback_html}</div>'
-        )
-
-    def _toggle(self, option_id: str, on: bool) -> None:
-        if on and self.q.kind == "single":
-            self.selected = {option_id}
-            for oid, box in self._boxes.items():
-                if oid != option_id and box.value:
-                    box.value = False
-        elif on:
-            self.selected = self.selected | {option_id}
-        else:
-            self.selected = self.selected - {option_id}
+        saved = self.store.check(self.q.id)
+        return saved is not None and frozenset(saved.selected) == self.q.answer
 
     def static_html(self) -> str:
-        return render.question_html(self.q, self.number, reveal=not self.graded)
+        summaries = None if self.graded else _summaries()
+        return render.question_html(self.q, self.number, reveal=not self.graded, summaries=summaries)
 
 
-class ReflectionWidget(_StaticHtml, w.VBox):
+class ReflectionWidget(_EngineWidget):
     """A written reflection kept in the learner's store, with an optional self-assessment.
 
     For self-paced learners with no grader: the rubric is shown, and they can score their own
-    answer against it. The text is saved as they type and never leaves their machine.
+    answer against it ("Not scored" until they do). The text never leaves their machine.
     """
 
     def __init__(self, reflection: Reflection, rubric: Rubric, store: AnswerStore) -> None:
-        super().__init__(layout=FULL)
-        self.add_class("ac-reflection-widget")
-        self.r, self.rubric, self.store = reflection, rubric, store
-        record = store.reflection(reflection.id)
-        self.text = w.Textarea(
-            value=record.text,
-            description="Your reflection",
-            placeholder="Write your reflection here. It is saved as you type, only on this computer.",
-            layout=w.Layout(width="100%", height="14em"),
-            style={"description_width": "initial"},
+        self.r, self.rubric = reflection, rubric
+        data = render.reflection_data(
+            reflection,
+            rubric,
+            "Saved as you type, only on this computer (in the answer file beside the notebook).",
         )
-        self.count = w.HTML()
-        self.text.observe(lambda ch: self.write(ch["new"]), names="value")
-        self.scores = {}
-        for c in rubric.criteria:
-            dd = w.Dropdown(
-                options=[("Not scored", None)]
-                + [(f"{lv.score}: {lv.description}", lv.score) for lv in c.levels],
-                value=record.self_assessment.get(c.id),
-                description=c.title,
-                layout=FULL,
-                style={"description_width": "initial"},
-            )
-            dd.observe(lambda _ch: self._save_scores(), names="value")
-            self.scores[c.id] = dd
-        self._count()
-        self.children = [
-            w.HTML(_warning_html(store.warning) + render.reflection_html(reflection, rubric)),
-            self.text,
-            self.count,
-            w.HTML(
-                "<p><strong>Score yourself (optional).</strong> Use the rubric above. "
-                "Your scores are kept with your answers on this computer.</p>"
-            ),
-            *self.scores.values(),
-        ]
+        super().__init__(store, data, store.reflection(reflection.id).model_dump())
+
+    def keep(self, event: Any) -> None:
+        if not isinstance(event, dict):
+            raise ValueError("expected {'text': ...} or {'self_assessment': {...}}")
+        text = event.get("text")
+        scores = event.get("self_assessment")
+        if text is not None and not isinstance(text, str):
+            raise ValueError("text: expected a string")
+        if scores is not None:
+            scores = self._scores(scores)
+        self.store.put_reflection(self.r.id, text=text, self_assessment=scores)
+        self.record = self.store.reflection(self.r.id).model_dump()
+
+    def _scores(self, scores: Any) -> dict[str, int]:
+        if not isinstance(scores, dict):
+            raise ValueError("self_assessment: expected criterion: score")
+        allowed = {c.id: {lv.score for lv in c.levels} for c in self.rubric.criteria}
+        for cid, score in scores.items():
+            if cid not in allowed or score not in allowed[cid]:
+                raise ValueError(f"self_assessment.{cid}: expected one of {sorted(allowed.get(cid, []))}")
+        return {str(k): int(v) for k, v in scores.items()}
 
     def write(self, text: str) -> None:
-        self.store.put_reflection(self.r.id, text=text)
-        self._count()
+        """Keep the text, as typing does."""
+        self.receive({"type": "save", "id": 0, "event": {"text": text}})
 
     def assess(self, **scores: int) -> None:
-        for cid, score in scores.items():
-            self.scores[cid].value = score
-        self._save_scores()
+        """Score criteria, as the "Score yourself" menus do (other criteria keep their score)."""
+        merged = dict(self.store.reflection(self.r.id).self_assessment) | scores
+        reply = self.receive({"type": "save", "id": 0, "event": {"self_assessment": merged}})
+        if not reply["ok"]:
+            raise ValueError(reply["error"])
 
-    def _save_scores(self) -> None:
-        values = {cid: dd.value for cid, dd in self.scores.items() if dd.value is not None}
-        self.store.put_reflection(self.r.id, self_assessment=values)
+    @property
+    def text(self) -> str:
+        return self.store.reflection(self.r.id).text
 
-    def _count(self) -> None:
-        n = len(self.text.value.split())
-        lo, hi = self.r.words
-        self.count.value = f'<p aria-live="polite">{n} words (aim for {lo} to {hi}). Saved.</p>' if n else ""
+    @property
+    def self_assessment(self) -> dict[str, int]:
+        return dict(self.store.reflection(self.r.id).self_assessment)
 
     def static_html(self) -> str:
         return render.reflection_html(self.r, self.rubric)
 
 
-__all__ = ["FIT_LABELS", "CheckWidget", "ReflectionWidget", "VignetteWidget"]
+__all__ = ["ENGINE", "FIT_LABELS", "CheckWidget", "ReflectionWidget", "VignetteWidget", "run_engine"]

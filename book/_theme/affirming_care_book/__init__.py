@@ -184,7 +184,7 @@ def page_context(
     has_widgets = any(marker in body for marker in WIDGET_MARKERS)
     context["body"] = body = wrap_tables(body)
     if has_widgets:
-        app.add_js_file("affirming-care.js", defer="defer")
+        app.add_js_file("affirming-care.js", type="module")
     _filter_assets(app, pagename, context)
     _check_page(app, pagename, context)
     match = MODULE_PAGE.match(pagename)

@@ -1,0 +1,1 @@
+../../src/affirming_care/static/engine.js
