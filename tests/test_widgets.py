@@ -174,4 +174,5 @@ def test_an_unknown_fit_is_shown_in_words(mini_course: Path) -> None:
     from affirming_care.render import fit_label
 
     assert fit_label("strong") == "A strong response"
-    assert fit_label("defensible") == "Defensible"
+    assert fit_label("defensible") == "Defensible, with a trade-off"
+    assert fit_label("worth-a-second-look") == "Worth a second look"
