@@ -304,6 +304,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--app", choices=["lab", "notebook"], default="lab")
     p.add_argument("--all", action="store_true", help="one link per module notebook, and My progress")
 
+    from affirming_care.grading.credentials import register as register_credentials
+
+    register_credentials(subparsers)  # `affirming_care credentials ...` (issue 14)
+
 
 if __name__ == "__main__":  # pragma: no cover
     from affirming_care.cli import main
