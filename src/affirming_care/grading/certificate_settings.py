@@ -37,6 +37,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from affirming_care._yaml import YamlSyntaxError, line_of, load_with_lines
+from affirming_care.grading.certificates import CertificateError
 
 SETTINGS_FILE = "certificate.yaml"
 NO_APPROVAL = "This course has not been approved for continuing-education credit by any board."
@@ -45,7 +46,7 @@ Rounding = Literal["quarter", "half", "whole"]
 STEPS: dict[str, int] = {"quarter": 4, "half": 2, "whole": 1}
 
 
-class SettingsError(Exception):
+class SettingsError(CertificateError):
     """``certificate.yaml`` is not valid; the message names the file, line and field."""
 
 
