@@ -144,5 +144,5 @@ def test_a_signature_image_that_is_not_a_png_is_refused(tmp_path: Path) -> None:
     root = course_with(tmp_path, "signature:\n  image: sig.png\n")
     (root / "sig.png").write_text("not an image")
 
-    with pytest.raises(SettingsError, match="sig.png is not a PNG image"):
+    with pytest.raises(SettingsError, match=r"sig\.png is not a PNG image"):
         load_certificate_settings(root)

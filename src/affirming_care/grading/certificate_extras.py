@@ -120,7 +120,7 @@ def draw_extras(pdf: Any, extras: CertificateExtras) -> None:
     """Draw the extras on the current page of ``pdf`` (fpdf2, with the "Body" font registered).
 
     The lines and the statement flow on from the cursor; the QR code and the signature sit in the
-    band above the footer (y 214 to 248 mm).
+    band below the text and above the footer (from y 212 mm at the highest).
     """
     from fpdf.enums import Align, XPos, YPos
 
@@ -134,33 +134,43 @@ def draw_extras(pdf: Any, extras: CertificateExtras) -> None:
         pdf.ln(0.8)
     pdf.ln(1.5)
     text(extras.statement, 9, "B" if extras.statement == NO_APPROVAL else "", height=4.3)
+    band = pdf.get_y()
     _draw_verification(pdf, extras)
+    pdf.set_y(band)
     _draw_signature(pdf, extras)
+
+
+def _band_top(pdf: Any) -> float:
+    """Where the QR code and the signature start: below the text, and above the footer (y 250)."""
+    return max(pdf.get_y() + 3.0, 212.0)
 
 
 def _draw_verification(pdf: Any, extras: CertificateExtras) -> None:
     if not extras.verification_code:
         return
-    top, size = 214.0, 30.0
+    top = _band_top(pdf)
+    size = max(18.0, min(30.0, 249.0 - top))
     if extras.qr_payload:
         pdf.image(io.BytesIO(qr_png(extras.qr_payload)), x=22, y=top, w=size, h=size)
-    pdf.set_xy(22 + size + 3, top + 4)
+    left = 22 + size + 3
+    pdf.set_xy(left, top + 3)
     pdf.set_font("Body", "B", 10)
-    pdf.multi_cell(58, 5, f"Verification code: {extras.verification_code}")
-    pdf.set_x(22 + size + 3)
-    pdf.set_font("Body", "", 8.5)
+    pdf.multi_cell(116 - left, 5, f"Verification code: {extras.verification_code}", align="L")
+    pdf.set_x(left)
+    pdf.set_font("Body", "", 8)
     how = (
         f"Check it at {extras.verification_url}"
         if extras.verification_url
         else "Ask the issuer to check this code, or verify the credential file that came with it."
     )
-    pdf.multi_cell(58, 4, how)
+    pdf.multi_cell(116 - left, 3.8, how, align="L")
 
 
 def _draw_signature(pdf: Any, extras: CertificateExtras) -> None:
     if not (extras.signature_name or extras.signature_image):
         return
-    left, width, rule = 120.0, 68.0, 236.0
+    left, width = 120.0, 68.0
+    rule = min(_band_top(pdf) + 22.0, 244.0)
     if extras.signature_image:
         pdf.image(str(extras.signature_image), x=left, y=rule - 19, w=width, h=18, keep_aspect_ratio=True)
     pdf.set_draw_color(0, 0, 0)
