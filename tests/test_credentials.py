@@ -217,3 +217,27 @@ def test_the_commands_keygen_verify_and_revoke(
     assert capsys.readouterr().out.startswith("NOT VALID: ")
     assert main(["credentials", "verify", str(jwt)]) == 2
     assert "No trusted issuer" in capsys.readouterr().err
+
+
+def test_cohort_certificates_issue_a_credential_beside_each_verified_pdf(
+    mini_course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from affirming_care.loader import load_course
+    from synthetic_cohort import Grade, make_cohort
+
+    root = tmp_path / "cohort"
+    ids = make_cohort(root, load_course(), 3, grades=lambda i, m: Grade(1.0, 12) if i < 2 else Grade(0.0, 0))
+    keygen(root)
+    out = tmp_path / "pdfs"
+
+    code = main(["cohort", "certificates", "--course", str(root), "--out", str(out), "--date", "2026-12-01"])
+    printed = capsys.readouterr().out
+
+    assert code == 0 and "2 signed credentials" in printed
+    jwts = sorted(out.glob("*.credential.jwt"))
+    assert [p.name for p in jwts] == [f"certificate-{lid}.credential.jwt" for lid in ids[:2]]
+    for jwt in jwts:
+        verdict = verify_file(jwt, course=root)
+        assert verdict.valid, verdict.message
+        text = " ".join(PdfReader(jwt.with_suffix("").with_suffix(".pdf")).pages[0].extract_text().split())
+        assert f"Verification code: {verdict.code}" in text
