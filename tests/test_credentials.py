@@ -241,3 +241,22 @@ def test_cohort_certificates_issue_a_credential_beside_each_verified_pdf(
         assert verdict.valid, verdict.message
         text = " ".join(PdfReader(jwt.with_suffix("").with_suffix(".pdf")).pages[0].extract_text().split())
         assert f"Verification code: {verdict.code}" in text
+
+
+def test_when_the_revocation_list_cannot_be_had_the_credential_is_not_called_valid(keyed: Path) -> None:
+    _, jwt = issue(keyed)
+
+    verdict = verify_file(jwt, issuer=issuer_did(keyed))
+
+    assert not verdict.valid and "--status-list" in verdict.message
+
+
+def test_a_credential_dated_in_the_future_is_not_valid_yet(keyed: Path) -> None:
+    future = Certificate(
+        name="Ana Kim", modules=MODULES, on=date(2099, 1, 1), issuer="X", number="9999-9999-9999"
+    )
+    _, jwt = issue(keyed, future)
+
+    verdict = verify_file(jwt, course=keyed)
+
+    assert not verdict.valid and "not yet valid" in verdict.message

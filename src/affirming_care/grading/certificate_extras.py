@@ -142,7 +142,7 @@ def draw_extras(pdf: Any, extras: CertificateExtras) -> None:
 
 def _band_top(pdf: Any) -> float:
     """Where the QR code and the signature start: below the text, and above the footer (y 250)."""
-    return max(pdf.get_y() + 3.0, 212.0)
+    return max(float(pdf.get_y()) + 3.0, 212.0)
 
 
 def _draw_verification(pdf: Any, extras: CertificateExtras) -> None:
