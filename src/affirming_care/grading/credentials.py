@@ -303,7 +303,7 @@ def issue_for_certificate(
         revoked=known.revoked if known else False,
     )
     save_registry(root, registry)
-    if not (public_dir(root) / STATUS_FILE).exists() or not known:
+    if not (public_dir(root) / STATUS_FILE).exists():  # a new credential is never revoked
         write_status_list(root, registry)
     url = settings.verification.url
     return Issued(path, token, code, url.replace("{code}", code) if url else None, credential_id)
