@@ -138,6 +138,12 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         f"{round(100 * result.pass_mark)}%). The list is in {result.manifest}.",
         highlight=False,
     )
+    signed = [p for _, p in result.written if p.with_suffix(".credential.jwt").exists()]
+    if signed:
+        console.print(
+            f"{len(signed)} signed credentials (Open Badges 3.0, .credential.jwt) written beside them.",
+            highlight=False,
+        )
     if result.not_yet:
         table = Table(title="No certificate yet", title_justify="left")
         table.add_column("Learner")
@@ -303,6 +309,10 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--app", choices=["lab", "notebook"], default="lab")
     p.add_argument("--all", action="store_true", help="one link per module notebook, and My progress")
+
+    from affirming_care.grading.credentials import register as register_credentials
+
+    register_credentials(subparsers)  # `affirming_care credentials ...` (issue 14)
 
 
 if __name__ == "__main__":  # pragma: no cover

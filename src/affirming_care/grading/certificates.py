@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from affirming_care.grading.certificate_extras import CertificateExtras
     from affirming_care.grading.exports import GradeTable, ModuleGrade
     from affirming_care.progress import CourseProgress
 
@@ -60,6 +61,8 @@ class Certificate:
     """How many modules the course (or cohort) had, to say "4 of 13"; None to leave it out."""
     number: str | None = None
     """A certificate number the issuer can look up in their certificates.csv."""
+    extras: CertificateExtras | None = None
+    """Provider fields, QR code and verification code (issue 14: grading/certificate_extras.py)."""
 
     @property
     def minutes(self) -> int:
@@ -182,6 +185,10 @@ def render_certificate(cert: Certificate, path: Path, font: Path | None = None) 
     line(f"Issued by: {cert.issuer}", 11, gap=1.5)
     if cert.number:
         line(f"Certificate number: {cert.number}", 9, gap=1)
+    if cert.extras is not None:
+        from affirming_care.grading.certificate_extras import draw_extras
+
+        draw_extras(pdf, cert.extras)
 
     pdf.set_y(252)
     pdf.set_text_color(70, 70, 70)
@@ -207,6 +214,8 @@ def self_paced_certificate(
     progress: CourseProgress, name: str, path: Path, *, on: date | None = None, font: Path | None = None
 ) -> Path:
     """An unverified certificate listing the modules the learner's own stores show as finished."""
+    from affirming_care.grading.certificate_extras import self_paced_extras
+
     if not progress.finished:
         raise CertificateError("No module is finished yet, so there is nothing to certify.")
     cert = Certificate(
@@ -217,6 +226,7 @@ def self_paced_certificate(
         course_title=progress.title,
         verified=False,
         of_modules=len(progress.modules),
+        extras=self_paced_extras(),
     )
     return render_certificate(cert, path, font)
 
@@ -311,6 +321,7 @@ def cohort_certificates(
     those modules (and the hours they earn). Learners who do not qualify yet are listed with the
     reason, for example a reflection still waiting for a grader.
     """
+    from affirming_care.grading.certificate_extras import with_provider_fields
     from affirming_care.grading.exports import grade_table
 
     table = grade_table(root)
@@ -338,7 +349,9 @@ def cohort_certificates(
             of_modules=len(table.modules),
             number=certificate_number(table.settings.course_id, lid, passed, on),
         )
-        path = render_certificate(cert, out / f"certificate-{_safe(lid)}.pdf", font)
+        path = out / f"certificate-{_safe(lid)}.pdf"
+        cert = with_provider_fields(root, cert, lid, path)  # certificate.yaml, and a credential if keyed
+        path = render_certificate(cert, path, font)
         result.written.append((lid, path))
         rows.append(
             [cert.number, lid, cert.name, " ".join(passed), f"{cert.hours:g}", on.isoformat(), path.name]
