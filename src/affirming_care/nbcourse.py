@@ -16,7 +16,9 @@ from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-REPO = Path(__file__).resolve().parents[2]
+from affirming_care import paths
+
+REPO = paths.course_root()
 ASSIGNMENTS = REPO / "assignments"
 
 
