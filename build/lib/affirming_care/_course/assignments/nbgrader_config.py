@@ -1,0 +1,43 @@
+"""nbgrader configuration for the course. ``affirming_care grade init`` copies it into a course folder.
+
+Only ``source/`` belongs in version control; release/, submitted/, autograded/, feedback/ and the
+gradebook stay in the instructor's course folder, outside this repository.
+"""
+
+c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this file)
+
+MODULES = [f"m{n:02d}" for n in range(13)]
+
+c.CourseDirectory.course_id = "affirming-care"
+
+# The answer store travels with the submitted notebook. Never let the (empty) source folder
+# overwrite a learner's file during autograde.
+c.Autograde.exclude_overwriting = {m: [f"{m}-answers.json"] for m in MODULES}
+
+# The free-text reflection is a Markdown answer cell; this is what learners see in it.
+c.ClearSolutions.text_stub = "Write your reflection here."
+
+# Feedback shows scores, the grader's comments and the rubric, never the hidden tests or keys:
+# a traceback would quote the hidden line, so HideTracebacks keeps only the error's message.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "affirming_care.feedback.HideTracebacks",
+    # A check widget's static fallback marks the correct options: keep it out of feedback.
+    "affirming_care.instructor.HideWidgetOutputs",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# LMS bulk downloads: files named like "jsmith_m02_m02.ipynb" or "jsmith_m02_m02-answers.json",
+# optionally with the time handed in: "jsmith_m02_20261201T170000Z_m02.ipynb" (then lateness counts).
+# zip_collect ignores the command-line flag for this, and drops .json unless listed in valid_ext.
+# nbgrader matches this against the file's whole path, so it allows any folders in front.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^(?:.*[/\\])?(?P<student_id>[A-Za-z0-9.@-][A-Za-z0-9._@-]*?)_(?P<assignment_id>m\d\d)_"
+    r"(?:(?P<timestamp>\d{8}T\d{6}Z)_)?(?P<file_id>[^/\\]+)$"
+)
+c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
+
+# Never run a learner's notebook for long, and never stop grading on one bad notebook.
+c.ExecutePreprocessor.timeout = 120
+c.Execute.timeout = 120

@@ -1,0 +1,121 @@
+"""The ``affirming_care`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from affirming_care import paths
+from affirming_care.loader import ContentError, load_course
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate every content file; print each problem as FILE:LINE: FIELD: MESSAGE."""
+    try:
+        course = load_course(args.content)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    n_v = len(course.all_vignettes())
+    n_q = len(course.all_questions())
+    n_r = len(course.all_reflections())
+    print(
+        f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
+    )
+    return 0
+
+
+def cmd_assignments(args: argparse.Namespace) -> int:
+    """Write every module's nbgrader source assignment from its YAML (or check they are current)."""
+    from affirming_care.assignments import SOURCE, assignment_path, render_assignment
+
+    course = load_course(args.content)
+    stale = []
+    for mid, mod in sorted(course.modules.items()):
+        path = assignment_path(mid, SOURCE)
+        text = render_assignment(course, mod, args.notebooks)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if text == current:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    if args.check and stale:
+        for path in stale:
+            print(f"{path}: out of date; run `affirming_care assignments`", file=sys.stderr)
+        return 1
+    print(f"{len(course.modules)} assignments {'checked' if args.check else 'up to date'}.")
+    return 0
+
+
+def cmd_curriculum(args: argparse.Namespace) -> int:
+    """Show which guide points each module teaches and what assesses them; --write updates touched_by."""
+    from affirming_care.curriculum import assessed, render_curriculum, touches, write_curriculum
+
+    course = load_course(args.content)
+    if args.write:
+        print(f"wrote {write_curriculum(course)}")
+        return 0
+    stale = render_curriculum(course) != (course.root / "curriculum.yml").read_text(encoding="utf-8")
+    found, graded = touches(course), assessed(course)
+    for point in course.curriculum.points:
+        print(
+            f"{point.id:24} taught in {','.join(point.taught_in):12} "
+            f"{len(found[point.id]):3} items, {len(graded[point.id]):2} assessed"
+        )
+    if stale:
+        print(
+            "curriculum.yml touched_by is out of date: run `affirming_care curriculum --write`",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+Command = Callable[[argparse.Namespace], int]
+
+COMMAND_GROUPS = ["grade_cli", "cohort_cli"]
+"""Modules that add their own subcommands with ``register(subparsers)``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="affirming_care", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="validate all course content (vignettes, checks, rubrics)")
+    p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument("--notebooks", type=Path, default=paths.course_root() / "notebooks")
+    p.add_argument("--check", action="store_true", help="only report assignments that are out of date")
+    p.set_defaults(func=cmd_assignments)
+    p = sub.add_parser("curriculum", help="show guide-point coverage; --write updates curriculum.yml")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument("--write", action="store_true", help="rewrite touched_by in curriculum.yml")
+    p.set_defaults(func=cmd_curriculum)
+    for name in COMMAND_GROUPS:
+        try:
+            group = importlib.import_module(f"affirming_care.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"affirming_care.{name}":
+                raise
+            continue
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

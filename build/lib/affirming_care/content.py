@@ -1,0 +1,372 @@
+"""The course's content model: what a valid vignette, check, reflection and module is.
+
+Every case, question and rubric lives in a YAML file under ``content/``. This module is the one
+place that says what those files may hold. The widgets, the static renderer, the nbgrader
+assignments and the progress views all read the objects defined here, never the YAML itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from affirming_care import paths
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
+"""Lower-case words joined by hyphens, such as ``m02-jade-couples``."""
+
+ModuleId = Annotated[str, StringConstraints(pattern=r"^m(0\d|1[0-2])$")]
+"""``m00`` to ``m12``."""
+
+GuidePointId = Annotated[str, StringConstraints(pattern=r"^[A-Z]+(?:-[A-Z]+)+$")]
+"""A guide point ID from the curriculum map, such as ``MISTAKE-COERCION``."""
+
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+"""Markdown text; never empty."""
+
+KindOfWork = Literal[
+    "full-service",
+    "street-based",
+    "survival",
+    "online-content",
+    "webcam",
+    "dancing",
+    "porn",
+    "phone-text",
+    "domination",
+    "sugar",
+    "escort",
+    "massage",
+]
+"""Kinds of sex work, from the curriculum map's list of what cases should cover."""
+
+Setting = Literal[
+    "private-practice",
+    "community-mental-health",
+    "hospital",
+    "substance-use-treatment",
+    "housing",
+    "couples-therapy",
+    "primary-care",
+    "sexual-health-clinic",
+    "peer-support",
+    "university-counseling",
+    "crisis-line",
+    "employee-assistance",
+    "group-practice",
+    "telehealth",
+]
+"""The professional setting in which the case is seen."""
+
+Identity = Literal[
+    "trans",
+    "non-binary",
+    "cis",
+    "black",
+    "brown",
+    "indigenous",
+    "asian",
+    "white",
+    "disabled",
+    "neurodivergent",
+    "immigrant",
+    "man",
+    "woman",
+    "older-adult",
+    "young-adult",
+    "parent",
+    "student",
+    "queer",
+    "low-income",
+]
+"""Identity tags used to keep the set of cases varied (the map lists which must appear)."""
+
+ContentTag = Literal["violence", "police", "substance-use", "self-harm", "sexual-violence"]
+"""Topics that require a content note before a case starts."""
+
+Fit = Literal["strong", "partial", "harmful"]
+"""How well a response fits affirming practice; shown to the learner in words, not colour."""
+
+FIT_LABELS: dict[str, str] = {
+    "strong": "A strong response",
+    "partial": "Partly helpful",
+    "harmful": "Likely to cause harm",
+}
+
+
+class Strict(BaseModel):
+    """Base for content: unknown fields are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Client(Strict):
+    """The fictional composite client at the centre of a case."""
+
+    name: Text
+    pronouns: Text
+    age: Annotated[int, Field(ge=18, le=99)]
+    identities: list[Identity] = Field(min_length=1)
+    work: list[KindOfWork] = Field(min_length=1, description="Kinds of sex work the client does or did")
+    reason: Text = Field(description="Why the client came, in a few words")
+    reason_is_sex_work: bool = Field(description="True when sex work itself is why the client came")
+
+
+class ContentNote(Strict):
+    tags: list[ContentTag] = Field(min_length=1)
+    text: Text
+
+
+class Choice(Strict):
+    """One response a professional might give at a decision point."""
+
+    id: Id
+    text: Text = Field(description="What the professional says or does")
+    fit: Fit
+    feedback: Text = Field(description="Why this fits or does not, naming the guide point")
+    client_voice: Text = Field(description="How it may land, in the client's own voice")
+    guide_points: list[GuidePointId] = Field(min_length=1)
+    next: Id = Field(description="The scene or ending this response leads to")
+
+
+class Scene(Strict):
+    """Part of a case. A scene with choices is a decision point; one without continues to ``next``."""
+
+    id: Id
+    text: Text
+    prompt: str = "What do you say or do?"
+    choices: list[Choice] = Field(default_factory=list)
+    next: Id | None = None
+
+    @model_validator(mode="after")
+    def _choices_or_next(self) -> Scene:
+        if self.choices and self.next:
+            raise ValueError("a scene has either choices or next, not both")
+        if not self.choices and not self.next:
+            raise ValueError("a scene needs choices (a decision point) or next (where it goes)")
+        ids = [c.id for c in self.choices]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"choice ids repeat in scene {self.id!r}: {ids}")
+        if self.choices and len(self.choices) < 2:
+            raise ValueError("a decision point needs at least two choices")
+        return self
+
+
+class Ending(Strict):
+    id: Id
+    title: Text
+    text: Text
+
+
+class Vignette(Strict):
+    """A branching case: a content note, scenes with decision points, and endings."""
+
+    id: Id
+    module: ModuleId
+    title: Text
+    summary: Text
+    professional: Text = Field(description="Who sees the client, such as 'hospital social worker'")
+    setting: Setting
+    client: Client
+    content_note: ContentNote | None = None
+    guide_points: list[GuidePointId] = Field(min_length=1)
+    start: Id
+    scenes: list[Scene] = Field(min_length=1)
+    endings: list[Ending] = Field(min_length=1)
+
+    def graph_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Where the case's branches are broken, as (field path, message) pairs.
+
+        Checked by the loader rather than a validator, so each problem can point at its own line.
+        """
+        scene_ids = [s.id for s in self.scenes]
+        ending_ids = [e.id for e in self.endings]
+        targets = set(scene_ids) | set(ending_ids)
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        seen: set[str] = set()
+        for i, sid in enumerate(scene_ids):
+            if sid in seen:
+                found.append((("scenes", i, "id"), f"{sid!r} is used twice"))
+            seen.add(sid)
+        for i, eid in enumerate(ending_ids):
+            if eid in seen:
+                found.append((("endings", i, "id"), f"{eid!r} is already a scene or ending id"))
+            seen.add(eid)
+        if self.start not in scene_ids:
+            found.append((("start",), f"{self.start!r} is not a scene id; expected one of {scene_ids}"))
+        expected = f"expected a scene or ending id: {sorted(targets)}"
+        for i, scene in enumerate(self.scenes):
+            if scene.next is not None and scene.next not in targets:
+                found.append(
+                    (("scenes", i, "next"), f"leads to {scene.next!r}, which does not exist; {expected}")
+                )
+            for j, c in enumerate(scene.choices):
+                if c.next not in targets:
+                    found.append(
+                        (
+                            ("scenes", i, "choices", j, "next"),
+                            f"leads to {c.next!r}, which does not exist; {expected}",
+                        )
+                    )
+        if not found:
+            reached = self.reachable()
+            for i, sid in enumerate(scene_ids):
+                if sid not in reached:
+                    found.append(
+                        (("scenes", i, "id"), f"scene {sid!r} can never be reached from {self.start!r}")
+                    )
+            for i, eid in enumerate(ending_ids):
+                if eid not in reached:
+                    found.append(
+                        (("endings", i, "id"), f"ending {eid!r} can never be reached from {self.start!r}")
+                    )
+        return found
+
+    def reachable(self) -> set[str]:
+        seen, todo = set(), [self.start]
+        scenes = {s.id: s for s in self.scenes}
+        while todo:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            if cur in scenes:
+                s = scenes[cur]
+                todo += [c.next for c in s.choices] + ([s.next] if s.next else [])
+        return seen
+
+    def scene(self, scene_id: str) -> Scene | None:
+        return next((s for s in self.scenes if s.id == scene_id), None)
+
+    def ending(self, ending_id: str) -> Ending | None:
+        return next((e for e in self.endings if e.id == ending_id), None)
+
+    @property
+    def decision_points(self) -> list[Scene]:
+        return [s for s in self.scenes if s.choices]
+
+
+class Option(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-h]$")]
+    text: Text
+    correct: bool
+    feedback: Text = Field(description="Why this option is or is not right")
+
+
+class Question(Strict):
+    """A knowledge check answered by clicking: one answer (single) or several (multiple)."""
+
+    id: Id
+    kind: Literal["single", "multiple"]
+    prompt: Text
+    points: Annotated[int, Field(ge=1, le=5)] = 1
+    guide_points: list[GuidePointId] = Field(min_length=1)
+    options: list[Option] = Field(min_length=2, max_length=8)
+
+    @model_validator(mode="after")
+    def _has_right_answers(self) -> Question:
+        ids = [o.id for o in self.options]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"option ids repeat: {ids}")
+        right = [o.id for o in self.options if o.correct]
+        if self.kind == "single" and len(right) != 1:
+            raise ValueError(f"a single-choice question needs exactly one correct option, has {right}")
+        if self.kind == "multiple" and not right:
+            raise ValueError("a multiple-choice question needs at least one correct option")
+        return self
+
+    @property
+    def answer(self) -> frozenset[str]:
+        return frozenset(o.id for o in self.options if o.correct)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+class CheckSet(Strict):
+    """All knowledge checks of one module (``checks.yml``)."""
+
+    module: ModuleId
+    questions: list[Question] = Field(min_length=1)
+
+
+class Level(Strict):
+    score: Annotated[int, Field(ge=0, le=3)]
+    description: Text
+
+
+class Criterion(Strict):
+    id: Id
+    title: Text
+    levels: list[Level] = Field(min_length=4, max_length=4)
+
+
+class Rubric(Strict):
+    """The four-criterion rubric that every graded reflection uses (``content/rubric.yml``)."""
+
+    id: Id
+    title: Text
+    criteria: list[Criterion] = Field(min_length=4, max_length=4)
+
+    @property
+    def max_points(self) -> int:
+        return sum(max(level.score for level in c.levels) for c in self.criteria)
+
+
+class Reflection(Strict):
+    """A free-text reflection about practice, graded by hand against the rubric."""
+
+    id: Id
+    module: ModuleId
+    title: Text
+    prompt: Text
+    guide_points: list[GuidePointId] = Field(min_length=1)
+    look_for: list[Text] = Field(
+        min_length=2, description="What a strong answer does; shown to learners and graders"
+    )
+    words: tuple[int, int] = (150, 350)
+
+
+class ModuleMeta(Strict):
+    """A module's metadata (``module.yml``). Its teaching prose lives in its notebook."""
+
+    id: ModuleId
+    number: Annotated[int, Field(ge=0, le=12)]
+    title: Text
+    notebook: Annotated[str, StringConstraints(pattern=r"^m\d\d-[a-z0-9-]+$")]
+    minutes: Annotated[int, Field(ge=10, le=240)] = Field(description="Estimated learner time")
+    guide_points: list[GuidePointId] = Field(min_length=1)
+    summary: Text
+
+    @model_validator(mode="after")
+    def _number_matches(self) -> ModuleMeta:
+        if self.id != f"m{self.number:02d}":
+            raise ValueError(f"id {self.id!r} does not match number {self.number}")
+        if not self.notebook.startswith(self.id + "-"):
+            raise ValueError(f"notebook {self.notebook!r} must start with {self.id + '-'!r}")
+        return self
+
+
+class GuidePoint(Strict):
+    id: GuidePointId
+    summary: Text
+    taught_in: list[ModuleId] = Field(min_length=1)
+    touched_by: list[Id] = Field(default_factory=list)
+
+
+class Curriculum(Strict):
+    """Every point of the guide, with the module that teaches it (``content/curriculum.yml``)."""
+
+    title: Text
+    source: Text
+    pass_mark: Annotated[float, Field(gt=0, le=1)] = 0.75
+    points: list[GuidePoint] = Field(min_length=1)
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.points]
+
+
+# The course's own content: in the installed package, or in the checkout it was installed from.
+CONTENT_ROOT = paths.course_root() / "content"

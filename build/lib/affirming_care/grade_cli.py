@@ -1,0 +1,549 @@
+"""``affirming_care grade ...``: one command per grading step, each ending with a summary table.
+
+    grade init        set up a course folder outside the repository; import a roster CSV
+    grade roster      import (or update) the roster
+    grade release     make a module's learner version; set its due date; put it in the exchange
+    grade collect     collect submissions from the nbgrader exchange (shared server or JupyterHub)
+    grade zip-collect collect submissions from an LMS bulk-download zip
+    grade autograde   grade every click-answered check, on every core
+    grade status      who submitted, scores, reflections waiting, what could not be graded
+    grade formgrader  open JupyterLab in the course folder to grade reflections by hand
+    grade feedback    one HTML page per learner: scores, comments, rubric (never the key)
+    grade export      nbgrader CSV, Canvas and Moodle gradebooks, completion report
+    grade rehearse    a synthetic cohort to practise on
+
+The work is done in ``affirming_care.instructor``, ``exports`` and ``rehearsal``; this module only
+reads arguments and shows results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from affirming_care import instructor
+from affirming_care.instructor import GradingError, ModuleStatus, RosterError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _pts(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+
+
+@contextmanager
+def progress_bar(what: str) -> Iterator[tuple[Callable[[int], None], Callable[[], None]]]:
+    """A progress bar; yields (start(total), advance())."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(what, total=None)
+
+        def start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def advance() -> None:
+            progress.advance(task)
+
+        yield start, advance
+
+
+@contextmanager
+def spinner(what: str) -> Iterator[None]:
+    with console.status(what):
+        yield
+
+
+# Summary tables ------------------------------------------------------------------------------------------
+
+
+def status_table(status: ModuleStatus) -> Table:
+    due = f", due {status.due[:16].replace('T', ' ')} UTC" if status.due else ""
+    table = Table(
+        title=f"{status.module}: {status.title} ({_pts(status.max_score)} points{due})",
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("Learner", no_wrap=True)
+    table.add_column("Name")
+    table.add_column("Submitted")
+    table.add_column("Checks", justify="right")
+    table.add_column("Reflection")
+    table.add_column("Total", justify="right")
+    table.add_column("Notes")
+    for row in status.learners:
+        if not row.submitted:
+            submitted = "[dim]no[/dim]"
+        elif row.late:
+            submitted = "[yellow]late[/yellow]"
+        else:
+            submitted = "yes"
+        checks = f"{_pts(row.checks_score)}/{_pts(row.checks_max)}" if row.autograded else "—"
+        reflection = {
+            "waiting": "[cyan]waiting for a grader[/cyan]",
+            "graded": f"{_pts(row.reflection_score)}/{_pts(row.reflection_max)}",
+            "blank": f"[dim]left blank[/dim] {_pts(row.reflection_score)}/{_pts(row.reflection_max)}",
+            "none": "—",
+        }[row.reflection]
+        total = f"{_pts(row.score)}/{_pts(row.max_score)}" if row.autograded else "—"
+        notes = list(row.notes)
+        if row.problem:
+            notes.insert(0, f"[bold red]could not be graded:[/bold red] {row.problem}")
+        table.add_row(row.id, row.name, submitted, checks, reflection, total, "; ".join(notes))
+    return table
+
+
+def show_status(status: ModuleStatus) -> None:
+    console.print(status_table(status))
+    n = len(status.learners)
+    graded = [x for x in status.learners if x.autograded]
+    late = [x for x in status.learners if x.late]
+    console.print(
+        f"[bold]{status.module}:[/bold] {len(status.submitted)} of {n} learners submitted; "
+        f"{len(graded)} autograded; {len(late)} late; "
+        f"{len(status.waiting)} reflection(s) waiting for a human grader; "
+        f"{len(status.not_graded)} submission(s) could not be graded."
+    )
+    if status.not_graded:
+        table = Table(title="Could not be graded", title_justify="left")
+        table.add_column("Learner", no_wrap=True)
+        table.add_column("Why")
+        for row in status.not_graded:
+            table.add_row(row.id, row.problem)
+        console.print(table)
+    if status.waiting:
+        console.print(
+            f"Grade the waiting reflections in the formgrader: [bold]affirming_care grade formgrader[/bold] "
+            f"(Nbgrader > Formgrader > Manage Assignments > {status.module})."
+        )
+
+
+# Commands ---------------------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    with spinner("Setting up the course folder"):
+        result = instructor.init_course(
+            root,
+            source=args.source,
+            modules=args.modules,
+            roster=args.roster,
+            exchange=args.exchange,
+            course_id=args.course_id,
+            pass_mark=args.pass_mark / 100 if args.pass_mark is not None else None,
+        )
+    settings = instructor.load_settings(root)
+    table = Table(title=f"Course folder {root}", title_justify="left")
+    table.add_column("Module")
+    table.add_column("Title")
+    table.add_column("Minutes", justify="right")
+    table.add_column("Due")
+    for mid in result.modules:
+        info = settings.modules[mid]
+        new = " [green](new)[/green]" if mid in result.new_modules else ""
+        table.add_row(
+            mid + new, info.title, _pts(info.minutes), (info.due or "not set")[:16].replace("T", " ")
+        )
+    console.print(table)
+    console.print(f"Course id: [bold]{settings.course_id}[/bold]. Pass mark: {settings.pass_mark:.0%}.")
+    console.print(
+        f"Exchange: {result.exchange}"
+        if result.exchange
+        else "Exchange: none (learners hand in through your LMS)."
+    )
+    if result.roster:
+        r = result.roster
+        console.print(
+            f"Roster: {len(r.added)} learner(s) added, {len(r.updated)} updated; {r.total} in the gradebook."
+        )
+    console.print(f"Next: [bold]affirming_care grade release {result.modules[0]} --course {root}[/bold]")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    instructor.load_settings(root)
+    result = instructor.import_roster(root, args.csv)
+    table = Table(title=f"Roster from {args.csv}", title_justify="left")
+    table.add_column("Learner")
+    table.add_column("Name")
+    table.add_column("Email")
+    table.add_column("")
+    for lr in instructor.read_roster(args.csv):
+        table.add_row(lr.id, lr.name, lr.email, "added" if lr.id in result.added else "updated")
+    console.print(table)
+    console.print(
+        f"{len(result.added)} added, {len(result.updated)} updated; {result.total} learners in the gradebook."
+    )
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    due = instructor.parse_due(args.due) if args.due else None
+    with spinner(f"Making the learner version of {args.module}"):
+        result = instructor.release(root, args.module, due=due)
+    table = Table(title=f"Released {result.module}", title_justify="left", show_header=False)
+    table.add_row("Knowledge checks (autograded)", str(result.checks))
+    table.add_row("Reflections (graded by hand)", str(result.reflections))
+    table.add_row("Points", _pts(result.max_score))
+    table.add_row("Due", result.due.strftime("%Y-%m-%d %H:%M UTC") if result.due else "not set (use --due)")
+    table.add_row("Learner files", str(result.release_dir))
+    table.add_row(
+        "Exchange",
+        f"released to {result.exchange}: learners fetch it in JupyterLab (Assignments tab)"
+        if result.exchange
+        else "none: upload the learner files (the notebook) to your LMS",
+    )
+    console.print(table)
+    return 0
+
+
+def _collected(result: instructor.CollectResult, root: Path) -> None:
+    console.print(
+        f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
+        + (f": {', '.join(result.collected)}" if result.collected else ".")
+    )
+    if result.not_on_roster:
+        console.print(
+            f"[yellow]Not on the roster:[/yellow] {', '.join(result.not_on_roster)} (added to the gradebook)."
+        )
+    for name in result.skipped_files:
+        console.print(f"[yellow]Skipped file[/yellow] {name}: its name is not like ID_{result.module}_FILE.")
+    show_status(instructor.module_status(root, result.module))
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    with spinner(f"Collecting {args.module} from the exchange"):
+        result = instructor.collect(root, args.module)
+    _collected(result, root)
+    return 0
+
+
+def cmd_zip_collect(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    with spinner(f"Collecting {args.module} from {len(args.zip)} file(s)"):
+        result = instructor.zip_collect(root, args.module, args.zip)
+    _collected(result, root)
+    return 0
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    jobs = args.jobs or instructor.default_jobs()
+    with progress_bar(f"Autograding {args.module} ({jobs} at a time)") as (start, advance):
+        result = instructor.autograde(
+            root,
+            args.module,
+            jobs=jobs,
+            learners=args.learner,
+            again=args.all,
+            on_start=start,
+            on_done=lambda _o: advance(),
+        )
+    graded = [o for o in result.outcomes if o.status == "graded"]
+    unchanged = [o for o in result.outcomes if o.status == "unchanged"]
+    per = result.seconds / len(graded) if graded else 0.0
+    console.print(
+        f"Autograded {len(graded)} of {len(result.outcomes)} submission(s) in {result.seconds:.1f} s "
+        f"({per:.2f} s each, {result.jobs} at a time). nbgrader's log: {result.log}"
+    )
+    if unchanged:
+        console.print(
+            f"{len(unchanged)} submission(s) were already autograded and not handed in again; "
+            "--all grades them again (nbgrader then asks you to review their reflections again)."
+        )
+    show_status(instructor.module_status(root, args.module))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    modules = [args.module] if args.module else sorted(instructor.load_settings(root).modules)
+    statuses = [instructor.module_status(root, m) for m in modules]
+    if args.json:
+        print(json.dumps([s.to_json() for s in statuses], indent=1))
+        return 0
+    for status in statuses:
+        show_status(status)
+    return 0
+
+
+def cmd_formgrader(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    instructor.load_settings(root)
+    cmd = instructor.formgrader_command(root, args.port)
+    console.print(
+        "Starting JupyterLab in the course folder. Open the link it prints, then "
+        "[bold]Nbgrader > Formgrader[/bold]. Each reflection has the rubric right above it. "
+        "Press Ctrl+C here to stop."
+    )
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    instructor.nbcourse.ensure_tools_on_path()
+    return subprocess.call(cmd, cwd=root)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    root = instructor.course_root(args.course)
+    with progress_bar(f"Writing feedback for {args.module}") as (start, advance):
+        result = instructor.feedback(
+            root,
+            args.module,
+            include_ungraded=args.include_ungraded,
+            on_start=start,
+            on_done=lambda _sid, _ok: advance(),
+        )
+    table = Table(title=f"Feedback for {args.module}", title_justify="left")
+    table.add_column("Learner", no_wrap=True)
+    table.add_column("Feedback")
+    for sid, page in sorted(result.written.items()):
+        table.add_row(sid, str(page.relative_to(root)))
+    for sid, why in sorted(result.held_back.items()):
+        table.add_row(sid, f"[yellow]held back:[/yellow] {why}")
+    console.print(table)
+    console.print(f"{len(result.written)} feedback page(s) written; {len(result.held_back)} held back.")
+    if result.released_to_exchange:
+        console.print(
+            f"Released to the exchange for {len(result.released_to_exchange)} learner(s): "
+            "they fetch it in JupyterLab (Assignments tab)."
+        )
+    if result.archive:
+        console.print(f"For an LMS: {result.archive} (one HTML page per learner).")
+    if any(why == "reflection not graded yet" for why in result.held_back.values()):
+        console.print("Grade the waiting reflections, then run feedback again (or pass --include-ungraded).")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from affirming_care.exports import export_all
+
+    root = instructor.course_root(args.course)
+    with spinner("Exporting grades"):
+        result = export_all(root, args.out, args.pass_mark / 100 if args.pass_mark is not None else None)
+    table = Table(title="Completion", title_justify="left")
+    table.add_column("Learner", no_wrap=True)
+    for m in result.table.modules:
+        table.add_column(m, justify="right")
+    table.add_column("Passed", justify="right")
+    for row in result.table.learners:
+        cells = []
+        for m in result.table.modules:
+            g = row.grades[m]
+            if g.state == "not submitted":
+                cells.append("[dim]—[/dim]")
+            elif g.state == "waiting":
+                cells.append(f"[cyan]{_pts(g.score)}/{_pts(g.max_score)}…[/cyan]")
+            else:
+                mark = "[green]✓[/green]" if g.passed(result.pass_mark) else ""
+                cells.append(f"{_pts(g.score)}/{_pts(g.max_score)} {mark}")
+        passed = sum(row.grades[m].passed(result.pass_mark) for m in result.table.modules)
+        table.add_row(row.learner.id, *cells, str(passed))
+    console.print(table)
+    console.print(f"Pass mark {result.pass_mark:.0%}; ✓ passed; … a reflection still waits for a grader.")
+    files = Table(title="Files written", title_justify="left", show_header=False)
+    for what, label in (
+        ("nbgrader", "nbgrader's CSV"),
+        ("canvas", "Canvas: Grades > Import"),
+        ("moodle", "Moodle: Grades > Import > CSV file"),
+        ("completion", "Completion report"),
+    ):
+        files.add_row(label, str(result.files[what]))
+    console.print(files)
+    if result.waiting:
+        console.print(
+            f"[yellow]{len(result.waiting)} reflection(s) still wait for a grader[/yellow]: those cells are blank "
+            "in the Canvas and Moodle files, so nothing half-graded reaches your LMS."
+        )
+    return 0
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    from affirming_care.rehearsal import rehearse
+
+    root = instructor.course_root(args.course)
+    with progress_bar("Handing in the rehearsal cohort's work") as (start, advance):
+        result = rehearse(
+            root,
+            learners=args.learners,
+            modules=args.modules,
+            seed=args.seed,
+            deliver=args.deliver,
+            source=args.source,
+            use_existing_folder=args.use_existing_folder,
+            on_start=start,
+            on_done=lambda _p: advance(),
+        )
+    table = Table(title=f"Rehearsal cohort in {root}", title_justify="left")
+    table.add_column("Learner", no_wrap=True)
+    for m in result.modules:
+        table.add_column(m)
+    by = {(p.learner, p.module): p for p in result.plan}
+    for sid in result.learners:
+        table.add_row(sid, *[by[(sid, m)].kind.replace("_", " ") for m in result.modules])
+    console.print(table)
+    console.print(f"What each kind means, and the expected checks scores: {result.manifest}")
+    for mid in result.modules:
+        if result.deliver == "zip":
+            console.print(
+                f"Next: [bold]affirming_care grade zip-collect {mid} {result.archives[mid]} --course {root}[/bold]"
+            )
+        else:
+            console.print(f"Next: [bold]affirming_care grade collect {mid} --course {root}[/bold]")
+    return 0
+
+
+# Parser -------------------------------------------------------------------------------------------------------
+
+
+def _pass_mark(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError("the pass mark is a percentage between 0 and 100")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``grade`` and its steps to the ``affirming_care`` command."""
+    grade = subparsers.add_parser(
+        "grade",
+        help="grade a cohort: set up, release, collect, autograde, feedback, export",
+        description="Grade a cohort, one command per step; each step ends with a summary table.",
+        epilog="Steps, in order:\n\n" + __doc__.split("\n\n")[1] + "\n\nA guide: book/instructor-guide.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    steps = grade.add_subparsers(dest="step", required=True, metavar="STEP")
+    course = argparse.ArgumentParser(add_help=False)
+    course.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"the course folder, outside the repository (default: ${instructor.COURSE_ENV})",
+    )
+
+    def step(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = steps.add_parser(name, parents=[course], help=help, description=help)
+        p.set_defaults(func=guarded(func))
+        return p
+
+    p = step("init", cmd_init, "set up a course folder and import a roster")
+    p.add_argument("--roster", type=Path, help="CSV with columns id, first_name, last_name, email")
+    p.add_argument("--modules", nargs="+", metavar="MODULE", help="only these modules (default: all)")
+    p.add_argument(
+        "--exchange", type=Path, metavar="DIR", help="the nbgrader exchange (shared server, JupyterHub)"
+    )
+    p.add_argument("--course-id", help="the course id in the exchange (default: affirming-care)")
+    p.add_argument(
+        "--pass-mark", type=_pass_mark, metavar="PERCENT", help="pass mark for completion (default 75)"
+    )
+    p.add_argument("--source", type=Path, default=instructor.SOURCE, help=argparse.SUPPRESS)
+
+    p = step("roster", cmd_roster, "import or update the roster from a CSV")
+    p.add_argument("csv", type=Path)
+
+    p = step("release", cmd_release, "make a module's learner version and release it")
+    p.add_argument("module")
+    p.add_argument("--due", help="due date, like '2026-12-01 17:00' (this computer's time zone)")
+
+    p = step("collect", cmd_collect, "collect submissions from the nbgrader exchange")
+    p.add_argument("module")
+
+    p = step("zip-collect", cmd_zip_collect, "collect submissions from an LMS bulk-download zip")
+    p.add_argument("module")
+    p.add_argument("zip", nargs="+", type=Path, help="zip file(s) with files named ID_MODULE_FILE")
+
+    p = step("autograde", cmd_autograde, "autograde every submission of a module")
+    p.add_argument("module")
+    p.add_argument(
+        "--jobs", type=int, help=f"submissions graded at once (default: {instructor.default_jobs()})"
+    )
+    p.add_argument("--learner", nargs="+", metavar="ID", help="only these learners")
+    p.add_argument("--all", action="store_true", help="also submissions already autograded and unchanged")
+
+    p = step("status", cmd_status, "who submitted, scores, reflections waiting, what could not be graded")
+    p.add_argument("module", nargs="?", help="one module (default: every module)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = step("formgrader", cmd_formgrader, "open JupyterLab in the course folder to grade reflections")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--dry-run", action="store_true", help="only print the command")
+
+    p = step("feedback", cmd_feedback, "write each learner's feedback page")
+    p.add_argument("module")
+    p.add_argument(
+        "--include-ungraded", action="store_true", help="also for learners whose reflection is not graded yet"
+    )
+
+    p = step("export", cmd_export, "write nbgrader, Canvas, Moodle and completion CSV files")
+    p.add_argument("--out", type=Path, help="folder for the files (default: the course folder's exports/)")
+    p.add_argument("--pass-mark", type=_pass_mark, metavar="PERCENT", help="override the course's pass mark")
+
+    p = step("rehearse", cmd_rehearse, "create a synthetic cohort to practise grading on")
+    p.add_argument(
+        "--learners", type=int, default=40, help="cohort size for a new course folder (default 40)"
+    )
+    p.add_argument("--modules", nargs="+", metavar="MODULE", help="modules to hand in (default: all)")
+    p.add_argument("--seed", type=int, default=2026, help="a different seed gives a different cohort")
+    p.add_argument(
+        "--deliver",
+        choices=["exchange", "zip"],
+        default="exchange",
+        help="hand in through the exchange, or as an LMS zip in downloads/",
+    )
+    p.add_argument(
+        "--use-existing-folder",
+        action="store_true",
+        help="hand in to a folder made by `grade init` (only ever one kept for practice)",
+    )
+    p.add_argument("--source", type=Path, default=instructor.SOURCE, help=argparse.SUPPRESS)
+
+
+def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn a GradingError into a plain message and exit status 1, never a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        instructor.nbcourse.ensure_tools_on_path()
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a kernel warning
+        try:
+            return func(args)
+        except RosterError as exc:
+            for problem in exc.problems:
+                errors.print(str(problem), markup=False, highlight=False)
+            errors.print(f"{len(exc.problems)} problem(s) in the roster; nothing was imported.")
+            return 1
+        except GradingError as exc:
+            errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+            return 1
+
+    run.__doc__ = func.__doc__
+    return run

@@ -1,0 +1,541 @@
+"""A self-paced learner's progress, read from their own answer stores.
+
+The "My progress" notebook (``notebooks/my-progress.ipynb``) calls :func:`show_progress` and
+:func:`certificate_maker`. Both read the ``mNN-answers.json`` files the module notebooks wrote
+beside them (``$AFFIRMING_CARE_ANSWERS`` or the current folder), and never change them: a damaged
+file is reported here and moved aside only when its own module notebook opens it.
+
+The published book shows the same view from what the browser keeps (``book/_static/my-progress.js``).
+That script gets :func:`course_summary` as JSON and follows the same rules, listed in
+:func:`module_progress`; a test runs both on the same stores and compares them.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from html import escape
+from pathlib import Path
+from typing import Any, Literal
+
+from affirming_care.content import Rubric
+from affirming_care.loader import Course, ModuleContent, cached_course
+from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
+
+Status = Literal["not started", "started", "finished"]
+
+CERTIFICATE_FILE = "my-certificate.pdf"
+
+
+@dataclass
+class ModuleProgress:
+    """Where one learner is in one module."""
+
+    id: str
+    number: int
+    title: str
+    notebook: str
+    minutes: int
+    status: Status = "not started"
+    cases_total: int = 0
+    cases_done: int = 0
+    """Cases finished, or skipped (a case with a content note may be skipped, and that counts)."""
+    checks_total: int = 0
+    checks_answered: int = 0
+    checks_right: int = 0
+    """Checks whose latest answer is right."""
+    checks_right_first: int = 0
+    """Checks answered right at the first try."""
+    reflection_total: int = 0
+    reflection_words: int = 0
+    self_assessment: int | None = None
+    """The learner's own rubric score, once every criterion is scored."""
+    self_assessment_max: int = 0
+    updated: str | None = None
+    problem: str | None = None
+
+    @property
+    def reflection_written(self) -> bool:
+        return self.reflection_words > 0
+
+    @property
+    def parts_total(self) -> int:
+        return self.cases_total + self.checks_total + self.reflection_total
+
+    @property
+    def parts_done(self) -> int:
+        written = 1 if self.reflection_total and self.reflection_written else 0
+        return self.cases_done + self.checks_answered + written
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.parts_done / self.parts_total) if self.parts_total else 0
+
+    @property
+    def label(self) -> str:
+        return f"Module {self.number}: {self.title}"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reflection_written"] = self.reflection_written
+        data["percent_done"] = self.percent_done
+        return data
+
+
+@dataclass
+class CourseProgress:
+    """A learner's progress across the whole course."""
+
+    title: str
+    modules: list[ModuleProgress]
+    folder: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> list[ModuleProgress]:
+        return [m for m in self.modules if m.status == "finished"]
+
+    @property
+    def started(self) -> list[ModuleProgress]:
+        return [m for m in self.modules if m.status == "started"]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing answered yet in any module."""
+        return all(m.status == "not started" for m in self.modules)
+
+    @property
+    def minutes_finished(self) -> int:
+        return sum(m.minutes for m in self.finished)
+
+    @property
+    def minutes_total(self) -> int:
+        return sum(m.minutes for m in self.modules)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "modules": [m.to_json() for m in self.modules],
+            "finished": len(self.finished),
+            "started": len(self.started),
+            "minutes_finished": self.minutes_finished,
+            "minutes_total": self.minutes_total,
+            "problems": list(self.problems),
+        }
+
+
+def word_count(text: str) -> int:
+    """Words as the reflection widget counts them."""
+    return len(text.split())
+
+
+def module_progress(mod: ModuleContent, rubric: Rubric, data: AnswerFile | None) -> ModuleProgress:
+    """One module's progress from its answer store (None: no file yet).
+
+    The rules, which ``my-progress.js`` follows too:
+
+    * a case counts as done when it is finished or skipped;
+    * a check counts as answered once it has a saved answer; it is right when the latest answer
+      is exactly the right options, and right first time when the first attempt was;
+    * the reflection counts as written when it has at least one word; the self-assessment counts
+      once every rubric criterion has a score;
+    * a module is *started* when anything is saved in its store, and *finished* when every case
+      is done, every check answered, and the reflection written.
+    """
+    meta = mod.meta
+    p = ModuleProgress(
+        id=meta.id,
+        number=meta.number,
+        title=meta.title,
+        notebook=meta.notebook,
+        minutes=meta.minutes,
+        cases_total=len(mod.vignettes),
+        checks_total=len(mod.questions),
+        reflection_total=1 if mod.reflection else 0,
+        self_assessment_max=rubric.max_points,
+    )
+    if data is None:
+        return p
+    stamps: list[str] = []
+    for vid in mod.vignettes:
+        record = data.vignettes.get(vid)
+        if record is None:
+            continue
+        stamps.append(record.updated)
+        if record.status in ("finished", "skipped"):
+            p.cases_done += 1
+    for q in mod.questions:
+        check = data.checks.get(q.id)
+        if check is None or not check.selected:
+            continue
+        stamps.append(check.updated)
+        p.checks_answered += 1
+        p.checks_right += frozenset(check.selected) == q.answer
+        first = check.attempts[0].selected if check.attempts else check.selected
+        p.checks_right_first += frozenset(first) == q.answer
+    if mod.reflection:
+        record = data.reflections.get(mod.reflection.id)
+        if record is not None:
+            stamps.append(record.updated)
+            p.reflection_words = word_count(record.text)
+            scores = record.self_assessment
+            if all(c.id in scores for c in rubric.criteria):
+                p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
+    anything = bool(data.vignettes or data.checks or data.reflections)
+    p.updated = max(stamps) if stamps else None
+    if anything:
+        p.status = "started"
+        complete = (
+            p.cases_done == p.cases_total
+            and p.checks_answered == p.checks_total
+            and (p.reflection_written or not p.reflection_total)
+        )
+        if complete:
+            p.status = "finished"
+    return p
+
+
+def answers_folder(folder: Path | str | None = None) -> Path:
+    """Where the answer stores are: ``folder``, else ``$AFFIRMING_CARE_ANSWERS``, else here."""
+    return Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", "."))
+
+
+def progress_from_stores(course: Course, stores: Mapping[str, AnswerFile | None]) -> CourseProgress:
+    """Progress from stores already read, keyed by module id (a missing key: not started)."""
+    modules = [
+        module_progress(mod, course.rubric, stores.get(mid)) for mid, mod in sorted(course.modules.items())
+    ]
+    return CourseProgress(title=course.curriculum.title, modules=modules)
+
+
+def read_progress(folder: Path | str | None = None, course: Course | None = None) -> CourseProgress:
+    """Read every module's store in ``folder`` (read only) and compute the learner's progress."""
+    course = course or cached_course()
+    where = answers_folder(folder)
+    stores: dict[str, AnswerFile | None] = {}
+    problems: dict[str, str] = {}
+    for mid in sorted(course.modules):
+        path = where / store_filename(mid)
+        try:
+            data = read_answer_file(path)
+            if data is not None and data.module != mid:
+                raise DamagedStore(path, f"field module: is {data.module!r}, expected {mid!r}")
+        except DamagedStore as exc:
+            problems[mid] = exc.reason
+            data = None
+        stores[mid] = data
+    progress = progress_from_stores(course, stores)
+    progress.folder = where
+    for m in progress.modules:
+        if m.id in problems:
+            m.problem = (
+                f"Your saved answers in {store_filename(m.id)} could not be read ({problems[m.id]}). "
+                f"Open {m.notebook}.ipynb: it keeps that file aside, never deletes it, and starts a fresh one."
+            )
+            progress.problems.append(m.problem)
+    return progress
+
+
+# What the book's script needs -----------------------------------------------------------------------
+
+
+def course_summary(course: Course) -> dict[str, Any]:
+    """What ``my-progress.js`` needs to compute the same progress in the browser.
+
+    It holds the right answers of the checks: the book already shows them, with their feedback,
+    to anyone who opens a check.
+    """
+    return {
+        "title": course.curriculum.title,
+        "rubric": {"criteria": [c.id for c in course.rubric.criteria], "max": course.rubric.max_points},
+        "modules": [
+            {
+                "id": mid,
+                "number": mod.meta.number,
+                "title": mod.meta.title,
+                "notebook": mod.meta.notebook,
+                "minutes": mod.meta.minutes,
+                "vignettes": sorted(mod.vignettes),
+                "checks": [{"id": q.id, "answer": sorted(q.answer)} for q in mod.questions],
+                "reflection": mod.reflection.id if mod.reflection else None,
+            }
+            for mid, mod in sorted(course.modules.items())
+        ],
+    }
+
+
+# Words and pictures ---------------------------------------------------------------------------------
+
+
+def hours_text(minutes: int) -> str:
+    """``95`` -> ``about 1.5 hours``; ``30`` -> ``about 30 minutes`` (to the quarter hour)."""
+    if minutes < 60:
+        return f"about {minutes} minutes"
+    quarters = int(minutes / 15 + 0.5)
+    hours = quarters / 4
+    return f"about {hours:g} hour{'s' if hours != 1 else ''}"
+
+
+def status_words(m: ModuleProgress) -> str:
+    if m.status == "started":
+        return f"started ({m.percent_done}% done)"
+    return m.status
+
+
+def summary_sentence(p: CourseProgress) -> str:
+    n = len(p.modules)
+    parts = [f"You have finished {len(p.finished)} of {n} modules"]
+    if p.started:
+        parts.append(f" and started {len(p.started)} more")
+    text = "".join(parts) + "."
+    if p.finished:
+        text += f" The modules you finished take {hours_text(p.minutes_finished)} (estimated)."
+    text += f" The whole course takes {hours_text(p.minutes_total)}."
+    return text
+
+
+def chart_alt(p: CourseProgress) -> str:
+    """Alt text for the progress chart: what it shows, with every figure in it."""
+    pieces = []
+    if p.finished:
+        pieces.append(
+            f"finished: {', '.join(f'Module {m.number}' for m in p.finished)}",
+        )
+    if p.started:
+        pieces.append(
+            "started: " + ", ".join(f"Module {m.number} ({m.percent_done}% done)" for m in p.started)
+        )
+    rest = [m for m in p.modules if m.status == "not started"]
+    if rest:
+        pieces.append(f"not started: {len(rest)} module{'s' if len(rest) != 1 else ''}")
+    return (
+        f"Bar chart of how much of each of the {len(p.modules)} modules you have done, "
+        f"from 0 to 100 percent. " + "; ".join(pieces) + "."
+    )
+
+
+# Status colours from a colour-blind-safe palette; every bar is labelled in words too.
+_COLOURS = {"finished": "#1b7837", "started": "#2166ac", "not started": "#bdbdbd"}
+
+
+def chart_png(p: CourseProgress) -> bytes:
+    """A horizontal bar chart: how much of each module is done, labelled in words."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mods = list(reversed(p.modules))
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.42 * len(mods)), dpi=110)
+    try:
+        y = range(len(mods))
+        ax.barh(
+            list(y),
+            [m.percent_done for m in mods],
+            color=[_COLOURS[m.status] for m in mods],
+            height=0.6,
+        )
+        ax.set_yticks(list(y), [_short(m.label, 42) for m in mods], fontsize=9)
+        for i, m in enumerate(mods):
+            ax.text(min(m.percent_done, 100) + 1.5, i, status_words(m), va="center", fontsize=8.5)
+        ax.set_xlim(0, 135)
+        ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_xlabel("Share of the module's cases, checks and reflection done")
+        ax.set_title("Your progress, module by module", fontsize=11, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _checks_cell(m: ModuleProgress) -> str:
+    if not m.checks_total:
+        return "none in this module"
+    if not m.checks_answered:
+        return f"0 of {m.checks_total} answered"
+    return (
+        f"{m.checks_answered} of {m.checks_total} answered; "
+        f"{m.checks_right_first} right at the first try, {m.checks_right} right now"
+    )
+
+
+def _reflection_cell(m: ModuleProgress) -> str:
+    if not m.reflection_total:
+        return "none in this module"
+    if not m.reflection_written:
+        return "not written yet"
+    text = f"written ({m.reflection_words} words)"
+    if m.self_assessment is not None:
+        text += f"; you scored it {m.self_assessment} of {m.self_assessment_max}"
+    else:
+        text += "; not scored yet"
+    return text
+
+
+def table_html(p: CourseProgress) -> str:
+    rows = []
+    for m in p.modules:
+        cases = f"{m.cases_done} of {m.cases_total} done" if m.cases_total else "none in this module"
+        rows.append(
+            "<tr>"
+            f'<th scope="row">{escape(m.label)}</th>'
+            f"<td>{escape(status_words(m))}</td>"
+            f"<td>{escape(cases)}</td>"
+            f"<td>{escape(_checks_cell(m))}</td>"
+            f"<td>{escape(_reflection_cell(m))}</td>"
+            f"<td>{m.minutes} minutes</td>"
+            "</tr>"
+        )
+    return (
+        '<table class="ac-progress-table">'
+        "<caption>Your progress, module by module</caption>"
+        '<thead><tr><th scope="col">Module</th><th scope="col">Status</th><th scope="col">Cases</th>'
+        '<th scope="col">Checks</th><th scope="col">Reflection</th><th scope="col">Estimated time</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+_CSS = (
+    "<style>.ac-progress-table{border-collapse:collapse;font-size:.92em}"
+    ".ac-progress-table th,.ac-progress-table td{border:1px solid #767676;padding:.3em .5em;"
+    "text-align:left;vertical-align:top}.ac-progress-table caption{text-align:left;font-weight:bold;"
+    "padding:.3em 0}.ac-progress img{max-width:100%;height:auto}</style>"
+)
+
+
+def progress_html(p: CourseProgress) -> str:
+    """The whole view: a summary, the chart (with alt text) and the table; a friendly empty state."""
+    problems = "".join(f'<div class="ac-warning" role="alert"><p>{escape(x)}</p></div>' for x in p.problems)
+    if p.empty:
+        first = p.modules[0] if p.modules else None
+        start = (
+            f" Start with <strong>{escape(first.label)}</strong> (<code>{escape(first.notebook)}.ipynb</code>)."
+            if first
+            else ""
+        )
+        return (
+            f'{_CSS}<section class="ac-progress" aria-label="My progress">{problems}'
+            "<p><strong>You have not started any module yet.</strong> That is fine: this page fills in "
+            "as you go. Each time you answer a case, a check or a reflection in a module notebook, your "
+            "answer is saved beside that notebook, on this computer only, and it shows up here."
+            f"{start}</p>"
+            f"<p>{escape(summary_sentence(p))}</p>{table_html(p)}</section>"
+        )
+    png = base64.b64encode(chart_png(p)).decode("ascii")
+    return (
+        f'{_CSS}<section class="ac-progress" aria-label="My progress">{problems}'
+        f"<p><strong>{escape(summary_sentence(p))}</strong></p>"
+        f'<img src="data:image/png;base64,{png}" alt="{escape(chart_alt(p))}">'
+        f"{table_html(p)}</section>"
+    )
+
+
+def show_progress(folder: Path | str | None = None) -> CourseProgress:
+    """Display the learner's progress in the notebook; returns what it showed."""
+    from IPython.display import HTML, display
+
+    p = read_progress(folder)
+    display(HTML(progress_html(p)))
+    return p
+
+
+# The self-paced certificate ---------------------------------------------------------------------------
+
+
+class CertificateMaker:
+    """A name box and a button that write an unverified certificate beside the notebook.
+
+    The learner types their name and presses the button; :meth:`make` does the work, so tests
+    drive the same code the click does.
+    """
+
+    def __init__(self, folder: Path | str | None = None, on: date | None = None) -> None:
+        import ipywidgets as w
+
+        self.folder = answers_folder(folder)
+        self.on = on
+        self.name = w.Text(
+            description="Your name, as it should appear",
+            placeholder="Type your name",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="100%"),
+        )
+        self.button = w.Button(
+            description="Make my certificate",
+            tooltip="Write my-certificate.pdf beside this notebook",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
+        )
+        self.button.on_click(lambda _b: self.make())
+        self.status = w.HTML()
+        self.widget = w.VBox([self.name, self.button, self.status])
+        self.path: Path | None = None
+
+    def make(self) -> Path | None:
+        """Write the certificate; say what happened in the status line. None if nothing was written."""
+        from affirming_care.certificates import CertificateError, self_paced_certificate
+
+        name = self.name.value.strip()
+        if not name:
+            return self._say("Type your name in the box first, then press the button again.")
+        progress = read_progress(self.folder)
+        if not progress.finished:
+            return self._say(
+                "Finish at least one module first: every case done, every check answered and "
+                "the reflection written. This page shows what is left in each module."
+            )
+        try:
+            self.path = self_paced_certificate(progress, name, self.folder / CERTIFICATE_FILE, on=self.on)
+        except CertificateError as exc:
+            return self._say(str(exc))
+        n = len(progress.finished)
+        self.status.value = (
+            '<div role="status" aria-live="polite"><p>Your certificate lists the '
+            f"{n} module{'s' if n != 1 else ''} you finished. It is saved as "
+            f'<a href="{CERTIFICATE_FILE}" target="_blank" rel="noopener">{CERTIFICATE_FILE}</a>, '
+            "beside this notebook (find it in the file browser on the left). It says "
+            "<em>unverified: self-reported completion</em>, because no facilitator checked the work.</p></div>"
+        )
+        return self.path
+
+    def _say(self, text: str) -> None:
+        self.status.value = f'<div role="status" aria-live="polite"><p>{escape(text)}</p></div>'
+        return None
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def certificate_maker(folder: Path | str | None = None) -> CertificateMaker:
+    """The certificate box for the progress notebook."""
+    return CertificateMaker(folder)
+
+
+def course_summary_script(course: Course | None = None) -> str:
+    """The course summary as ``<script type="application/json" id="ac-course-summary">`` for the book page."""
+    import json
+
+    data = json.dumps(course_summary(course or cached_course()), ensure_ascii=False, sort_keys=True)
+    data = data.replace("</", "<\\/")  # inside a <script> element only "</" could end it early
+    return f'<script type="application/json" id="ac-course-summary">{data}</script>'
+
+
+def show_course_summary() -> None:
+    """Put the course summary into a book page (``book/my-progress.md`` runs this when the book is built)."""
+    from IPython.display import HTML, display
+
+    display(HTML(course_summary_script()))

@@ -1,0 +1,246 @@
+"""The answer store: a learner's choices for one module, in one JSON file beside the notebook.
+
+One format for every reader: the widgets write it; the nbgrader hidden tests, the progress
+notebook and the cohort dashboard read it. Rules that keep answers safe:
+
+* every change is written at once, atomically (a temporary file in the same folder, then rename);
+* a file that cannot be read is moved aside with a timestamp, never deleted, and reported;
+* nothing here opens a network connection: answers stay on the learner's machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FORMAT = "affirming-care/answers"
+VERSION = 1
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChoiceEvent(_Record):
+    """One response chosen at one decision point (kept in order, never rewritten)."""
+
+    scene: str
+    choice: str
+    at: str = Field(default_factory=now)
+
+
+class VignetteRecord(_Record):
+    status: Literal["not-started", "in-progress", "finished", "skipped"] = "not-started"
+    path: list[str] = Field(default_factory=list, description="Scenes visited, the current one last")
+    events: list[ChoiceEvent] = Field(default_factory=list)
+    ending: str | None = None
+    updated: str = Field(default_factory=now)
+
+
+class Attempt(_Record):
+    selected: list[str]
+    at: str = Field(default_factory=now)
+
+
+class CheckRecord(_Record):
+    selected: list[str] = Field(default_factory=list, description="The answer that counts: the latest")
+    attempts: list[Attempt] = Field(default_factory=list)
+    updated: str = Field(default_factory=now)
+
+
+class ReflectionRecord(_Record):
+    text: str = ""
+    self_assessment: dict[str, int] = Field(default_factory=dict)
+    updated: str = Field(default_factory=now)
+
+
+class AnswerFile(_Record):
+    """The whole file. ``format`` and ``version`` let later readers refuse what they don't know."""
+
+    format: Literal["affirming-care/answers"] = FORMAT
+    version: Literal[1] = VERSION
+    module: str
+    vignettes: dict[str, VignetteRecord] = Field(default_factory=dict)
+    checks: dict[str, CheckRecord] = Field(default_factory=dict)
+    reflections: dict[str, ReflectionRecord] = Field(default_factory=dict)
+
+
+def store_filename(module_id: str) -> str:
+    return f"{module_id}-answers.json"
+
+
+class DamagedStore(Exception):
+    """The file exists but cannot be read as an answer store; ``reason`` says why and where."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+MAX_ANSWER_BYTES = 1_000_000
+"""An honest answer file for one module is a few kilobytes; anything past this is refused unread."""
+
+
+def _read_regular_text(path: Path, max_bytes: int) -> str | None:
+    """The text of ``path`` if it is a regular file no larger than ``max_bytes``; None if absent.
+
+    A symbolic link, a folder or a device is refused without being followed or opened, so a
+    hand-in cannot point the reader at another learner's file or at a private file of the grader.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DamagedStore(path, f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DamagedStore(path, "is a symbolic link, not a file; it was not followed")
+    if not stat.S_ISREG(info.st_mode):
+        raise DamagedStore(path, "is not a regular file")
+    if info.st_size > max_bytes:
+        raise DamagedStore(path, f"is {info.st_size:,} bytes; an answer file may be at most {max_bytes:,}")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise DamagedStore(path, f"cannot be read ({exc.strerror})") from None
+    if len(raw) > max_bytes:
+        raise DamagedStore(path, f"is larger than {max_bytes:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DamagedStore(path, "is not UTF-8 text") from None
+
+
+def read_answer_file(
+    path: Path, module_id: str | None = None, *, max_bytes: int = MAX_ANSWER_BYTES
+) -> AnswerFile | None:
+    """The one reader of an answer file: every consumer (widgets, grading, progress, dashboard) uses it.
+
+    None if the file does not exist; ``DamagedStore`` naming the reason if it is not a regular
+    file, too large, not JSON, not this format, or (when ``module_id`` is given) of another module.
+    """
+    raw = _read_regular_text(path, max_bytes)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DamagedStore(
+            path, f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
+    try:
+        answers = AnswerFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise DamagedStore(path, f"field {field}: {err['msg']}") from None
+    if module_id is not None and answers.module != module_id:
+        raise DamagedStore(path, f"field module: is {answers.module!r}, expected {module_id!r}")
+    return answers
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that a crash leaves either the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class AnswerStore:
+    """A learner's answers for one module, saved to ``folder/{module}-answers.json`` on every change.
+
+    Nothing is written until the learner answers something, so opening or executing a notebook
+    (as the book build does) leaves no file behind.
+    """
+
+    def __init__(self, module_id: str, folder: Path | str | None = None) -> None:
+        self.module_id = module_id
+        self.path = Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", ".")) / store_filename(module_id)
+        self.warning: str | None = None
+        """Set when a damaged file was moved aside; the widgets show it to the learner."""
+        self.moved_to: Path | None = None
+        self.data = self._load()
+
+    def _load(self) -> AnswerFile:
+        try:
+            data = read_answer_file(self.path, self.module_id)
+        except DamagedStore as exc:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            self.moved_to = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+            os.replace(self.path, self.moved_to)
+            self.warning = (
+                f"Your saved answers in {self.path.name} could not be read ({exc.reason}). "
+                f"The file was kept as {self.moved_to.name}; nothing was deleted. "
+                "Your answers from now on are saved in a fresh file."
+            )
+            return AnswerFile(module=self.module_id)
+        return data or AnswerFile(module=self.module_id)
+
+    def save(self) -> None:
+        write_atomic(self.path, self.data.model_dump_json(indent=1) + "\n")
+
+    # Vignettes ------------------------------------------------------------------------------
+
+    def vignette(self, vid: str) -> VignetteRecord:
+        return self.data.vignettes.get(vid) or VignetteRecord()
+
+    def put_vignette(self, vid: str, record: VignetteRecord) -> None:
+        record.updated = now()
+        self.data.vignettes[vid] = record
+        self.save()
+
+    # Checks ---------------------------------------------------------------------------------
+
+    def check(self, qid: str) -> CheckRecord | None:
+        return self.data.checks.get(qid)
+
+    def answer_check(self, qid: str, selected: list[str]) -> CheckRecord:
+        record = self.data.checks.get(qid) or CheckRecord()
+        record.selected = sorted(selected)
+        record.attempts.append(Attempt(selected=sorted(selected)))
+        record.updated = now()
+        self.data.checks[qid] = record
+        self.save()
+        return record
+
+    # Reflections ----------------------------------------------------------------------------
+
+    def reflection(self, rid: str) -> ReflectionRecord:
+        return self.data.reflections.get(rid) or ReflectionRecord()
+
+    def put_reflection(
+        self, rid: str, *, text: str | None = None, self_assessment: dict[str, int] | None = None
+    ) -> None:
+        record = self.data.reflections.get(rid) or ReflectionRecord()
+        if text is not None:
+            record.text = text
+        if self_assessment is not None:
+            record.self_assessment = dict(self_assessment)
+        record.updated = now()
+        self.data.reflections[rid] = record
+        self.save()
+
+
+def as_json_dict(data: AnswerFile) -> dict[str, Any]:
+    return json.loads(data.model_dump_json())
