@@ -364,7 +364,8 @@ def write_course_zip(app: Sphinx) -> None:
     """Before any page is written, so each module page can give the zip's size."""
     if app.builder.format != "html" or app.config.html_theme != THEME:
         return
-    app.add_css_file(THEME_CSS, priority=600)  # after affirming-care.css, which it adjusts
+    # After affirming-care.css (html_css_files come at priority 800), whose rules it adjusts.
+    app.add_css_file(THEME_CSS, priority=900)
     settings = app.config.affirming_care_course_download or {}
     zipped = downloads.write_course_zip(Path(app.srcdir), Path(app.outdir), settings) if settings else None
     app.ac_course_zip = zipped  # type: ignore[attr-defined]
