@@ -9,6 +9,7 @@ check`` from a folder that is not a checkout.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,10 +32,37 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
     return result.stdout + result.stderr
 
 
+# What a wheel is built from (deploy/z2jh/Dockerfile copies the same): built from a copy, so the
+# build leaves nothing (build/, *.egg-info) in the checkout.
+WHEEL_SOURCES = [
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "src",
+    "content",
+    "assignments",
+    "notebooks",
+]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work), str(REPO)], work)
+    source = work / "source"
+    source.mkdir()
+    for name in WHEEL_SOURCES:
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
+        copy(
+            REPO / name,
+            source / name,
+            **(
+                {"ignore": shutil.ignore_patterns("*.egg-info", "__pycache__")}
+                if (REPO / name).is_dir()
+                else {}
+            ),
+        )
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work), str(source)], work)
     return next(work.glob("affirming_care-*.whl"))
 
 
@@ -114,6 +142,12 @@ def test_the_book_theme_does_not_import_the_course_package() -> None:
         if line.lstrip().startswith(("import affirming_care", "from affirming_care"))
     ]
     assert offenders == []
+
+
+def test_the_dockerfile_copies_everything_a_wheel_is_built_from() -> None:
+    dockerfile = (REPO / "deploy" / "z2jh" / "Dockerfile").read_text()
+    copied = {word for line in dockerfile.splitlines() if line.startswith("COPY") for word in line.split()}
+    assert set(WHEEL_SOURCES) <= copied
 
 
 def test_no_module_finds_files_by_its_place_in_a_checkout() -> None:
