@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 THEME = REPO / "book" / "_theme" / "affirming_care_book"
@@ -158,3 +159,40 @@ def test_no_module_finds_files_by_its_place_in_a_checkout() -> None:
         if "parents[" in line and "__file__" in line
     ]
     assert offenders == []
+
+
+def test_the_books_course_zip_installs_and_finds_its_content(tmp_path: Path) -> None:
+    """What a learner does with the book's "Download the whole course": unzip, install, run."""
+    sys.path.insert(0, str(THEME.parent))
+    from affirming_care_book import downloads
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text())["sphinx"]["config"]
+    made = downloads.write_course_zip(REPO, tmp_path / "site", config["affirming_care_course_download"])
+    assert made is not None
+    zipfile.ZipFile(tmp_path / "site" / made.path).extractall(tmp_path / "unzipped")
+    course = tmp_path / "unzipped" / "affirming-care-course"
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path)
+    purelib = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
+    (purelib / "zz-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "--quiet",
+            "-e",
+            str(course),
+        ],
+        tmp_path,
+    )  # fmt: skip (an editable install, as `make course` makes)
+    output = run([str(venv / "bin" / "affirming_care"), "check"], tmp_path, clean_env())
+    where = run([str(venv / "bin" / "python"), "-c", "import affirming_care.content as c; print(c.CONTENT_ROOT)"],
+                tmp_path, clean_env())  # fmt: skip
+
+    assert "Content is valid: 13 modules" in output
+    assert Path(where.strip()) == course / "content"
