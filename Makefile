@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m affirming_care.tools.lab_settings
 	touch $(STAMP)
 
-## Open the course in JupyterLab at the welcome notebook.
+## Open the course in JupyterLab at the welcome notebook, as a learner sees it: nbgrader's
+## instructor tools are off (deploy/learner); instructors use `affirming_care grade formgrader`.
+LEARNER_CONFIG := $(CURDIR)/deploy/learner
 course: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/m00-welcome.ipynb
+	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/m00-welcome.ipynb
 
 ## Run every test: lint, content validation, unit tests, notebooks (nbval), nbgrader, the book, the browser.
 test: $(STAMP)
@@ -43,4 +46,4 @@ assignments: $(STAMP)
 	$(BIN)/affirming_care assignments
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info

@@ -76,14 +76,16 @@ def test_no_mathjax_thebe_or_widget_script_on_any_page(built_book: Path) -> None
 
 @pytest.mark.slow
 def test_each_page_loads_only_what_it_needs(built_book: Path) -> None:
-    """One stylesheet everywhere; the course script only where there are cases; search scripts on search."""
+    """The course's and the theme's stylesheets everywhere; the course script only where there are
+    cases; search scripts on search."""
     welcome = tags(built_book / "book" / "intro.html")
     module = tags(built_book / "notebooks" / "m02-two-mistakes.html")
     search = tags(built_book / "search.html")
 
     assert [t for t in welcome if t.startswith("<link") and "stylesheet" in t] == [
-        t for t in welcome if "affirming-care.css" in t
+        t for t in welcome if "affirming-care.css" in t or "affirming-care-book.css" in t
     ]
+    assert len([t for t in welcome if "stylesheet" in t]) == 2
     assert not [t for t in welcome if t.startswith("<script")]
     assert [t for t in module if "<script" in t and "src=" in t] == [
         t for t in module if "affirming-care.js" in t
@@ -126,6 +128,140 @@ def test_external_links_are_listed_in_a_report_and_internal_ones_checked(built_b
     assert int(re.search(r"(\d+) internal links checked", report).group(1)) > 100
     assert set(re.findall(r"^- <([^>]+)>", report, re.M)) == {u.replace("&amp;", "&") for u in external}
     assert links.check_site(built_book).broken == []
+
+
+# Every page: viewport, headings, tables, links; the 404 page; the downloads (issue 10) --------------
+
+
+def html_pages(built_book: Path) -> list[Path]:
+    return sorted(built_book.rglob("*.html"))
+
+
+def module_pages(built_book: Path) -> list[Path]:
+    return sorted((built_book / "notebooks").glob("m[01][0-9]-*.html"))
+
+
+@pytest.mark.slow
+def test_every_page_has_one_viewport_tag(built_book: Path) -> None:
+    counts = {
+        page.relative_to(built_book).as_posix(): len(re.findall(r'<meta name="viewport"', page.read_text()))
+        for page in html_pages(built_book)
+    }
+    assert {"search.html", "404.html", "book/intro.html"} <= set(counts)
+    assert {page: n for page, n in counts.items() if n != 1} == {}
+
+
+@pytest.mark.slow
+def test_the_first_heading_of_every_page_is_its_h1(built_book: Path) -> None:
+    """The contents list comes before main, but its part captions are not headings."""
+    first = {
+        page.relative_to(built_book).as_posix(): (re.findall(r"<h([1-6])\b", page.read_text()) or ["none"])[0]
+        for page in html_pages(built_book)
+        if page.name != "index.html"  # the redirect to the welcome page
+    }
+    assert {page: level for page, level in first.items() if level != "1"} == {}
+
+
+@pytest.mark.slow
+def test_no_table_has_an_empty_header_cell(built_book: Path) -> None:
+    empty = [
+        f"{page.relative_to(built_book)}: {cell}"
+        for page in html_pages(built_book)
+        for cell in re.findall(r"<th\b[^>]*>\s*(?:<p>\s*</p>)?\s*</th>", page.read_text())
+    ]
+    assert empty == []
+
+
+@pytest.mark.slow
+def test_every_external_link_uses_https(built_book: Path) -> None:
+    plain = {
+        f"{page.relative_to(built_book)}: {href}"
+        for page in html_pages(built_book)
+        for href in re.findall(r'<a\b[^>]*?href="(http://[^"]+)"', page.read_text())
+    }
+    guide = [
+        p for p in html_pages(built_book) if 'href="https://www.equitablecarecert.com/"' in p.read_text()
+    ]
+    assert plain == set()
+    assert guide  # the guide's site, linked over https
+
+
+@pytest.mark.slow
+def test_the_404_page_stands_alone_and_links_home(built_book: Path) -> None:
+    page = (built_book / "404.html").read_text()
+    home = re.search(r'<a href="([^"]+)">Go to the welcome page</a>', page)
+
+    assert "<h1>Page not found</h1>" in page and '<html lang="en">' in page
+    assert not re.search(r"<link\b[^>]*stylesheet|<script\b", page)  # nothing to fetch from any depth
+    assert home and (built_book / home.group(1)).exists()
+    assert home.group(1) == "book/intro.html"
+
+
+@pytest.mark.slow
+def test_module_pages_speak_to_book_readers_and_offer_their_notebook(built_book: Path) -> None:
+    pages = module_pages(built_book)
+    assert len(pages) == 13
+    for page in pages:
+        text = page.read_text()
+        main = text[text.index("<main") :]
+        link = re.search(r'<a class="ac-download" href="([^"]+\.ipynb)" download="([^"]+)">', main)
+
+        # "Run each cell" is true in JupyterLab only: the notebook keeps it, the page does not.
+        assert "Run each cell" not in main and "Shift+Enter" not in main[: main.index("<h2")], page.name
+        assert link and link.group(1) == page.with_suffix(".ipynb").name, page.name
+        assert main.index("<h1>") < main.index('class="ac-module-tools') < main.index("<h2")
+        notebook = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
+        nbformat.validate(notebook)
+        assert all(
+            c.outputs == [] and c.execution_count is None for c in notebook.cells if c.cell_type == "code"
+        )
+        assert "Run each cell with Shift+Enter" in nbformat.writes(notebook)  # the notebook still says so
+
+
+@pytest.mark.slow
+def test_the_whole_course_zip_holds_what_a_learner_needs_and_no_answer_key_folder(built_book: Path) -> None:
+    import zipfile
+
+    m02 = (built_book / "notebooks" / "m02-two-mistakes.html").read_text()
+    href = re.search(r'<a class="ac-download" href="([^"]+\.zip)" download>', m02)
+    assert href
+    archive = zipfile.ZipFile((built_book / "notebooks" / href.group(1)).resolve())
+    names = archive.namelist()
+    top = {n.split("/", 2)[1] for n in names}
+
+    assert {"Makefile", "pyproject.toml", "setup.py", "README.md", "notebooks", "content", "src", "deploy"} <= top
+    assert "assignments" not in top and "tests" not in top
+    assert "affirming-care-course/src/affirming_care/module.py" in names
+    assert "affirming-care-course/deploy/learner/labconfig/page_config.json" in names
+    assert not [n for n in names if "-answers.json" in n or "__pycache__" in n]
+    notebooks = [n for n in names if n.endswith(".ipynb")]
+    assert len(notebooks) == 14
+    for name in notebooks:
+        nb = nbformat.reads(archive.read(name).decode(), as_version=4)
+        nbformat.validate(nb)
+        assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code"), name
+
+
+@pytest.mark.slow
+def test_words_in_separate_blocks_are_separated_in_the_page_text(built_book: Path) -> None:
+    """The search snippets are the page's textContent: two blocks must not run into one word."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    parser = Text()
+    page = (built_book / "notebooks" / "m02-two-mistakes.html").read_text()
+    parser.feed(page[page.index("<main") :])
+    text = "".join(parser.parts)
+
+    assert re.search(r"Content note: violence\.\s+This case", text)
+    assert not re.search(r"</(?:p|li|div|section|dd|summary)><(?:p|li|div|section|dt|h\d)\b", page)
 
 
 # Small books with the course's configuration ------------------------------------------------------------
@@ -185,10 +321,12 @@ def test_module_pages_get_jupyterhub_and_binder_links_when_configured(tmp_path: 
     module = (html / "notebooks" / "m02-test.html").read_text()
     welcome = (html / "intro.html").read_text()
     hrefs = [
-        h.replace("&amp;", "&") for h in re.findall(r'<aside class="ac-launch".*?</aside>', module, re.S)
+        h.replace("&amp;", "&") for h in re.findall(r'<aside class="ac-module-tools.*?</aside>', module, re.S)
     ]
 
     assert len(hrefs) == 1
+    assert hrefs[0].count('<li class="ac-launch">') == 2
+    assert "https://github.com/example/affirming-care" in hrefs[0]  # where to get the course
     assert (
         "https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fexample%2Faffirming-care"
         "&branch=main&targetpath=affirming-care&urlpath=lab%2Ftree%2Faffirming-care%2Fnotebooks%2Fm02-test.ipynb"
@@ -198,6 +336,7 @@ def test_module_pages_get_jupyterhub_and_binder_links_when_configured(tmp_path: 
         in hrefs[0]
     )
     assert 'class="ac-launch"' not in welcome  # a page that is not a notebook has nothing to open
+    assert (html / "404.html").exists()
 
 
 @pytest.mark.slow
@@ -220,6 +359,19 @@ def test_a_broken_internal_link_fails_the_build_and_thebe_is_refused(tmp_path: P
 
 
 # Launch links and the link checker, without a build -----------------------------------------------------
+
+
+def test_the_theme_builds_the_same_jupyterhub_link_as_the_cohort_command() -> None:
+    from affirming_care.cohort_cli import nbgitpuller_link
+
+    for repo, branch, path, ui in [
+        ("https://github.com/example/affirming-care", "main", "notebooks/m02-two-mistakes.ipynb", "lab"),
+        ("https://git.example.org/a/course.git", "spring 2027", "/notebooks/m00-welcome.ipynb", "classic"),
+    ]:
+        app = "lab" if ui == "lab" else "notebook"
+        assert launch.jupyterhub_link("https://hub.example.org/", repo, branch, path, ui) == nbgitpuller_link(
+            "https://hub.example.org/", repo, branch=branch, path=path, app=app
+        )
 
 
 def test_launch_links_need_a_repository_and_each_service_address() -> None:

@@ -5,7 +5,7 @@
 #   sudo COURSE_REPO=https://git.example.org/you/affirming-care.git bash deploy/tljh/install.sh
 #
 # It installs the course package, nbgrader and nbgitpuller into the learners' environment, turns
-# nbgrader's grading tools off for learners, creates the nbgrader exchange, and installs the hub
+# nbgrader's instructor tools off for learners, creates the nbgrader exchange, and installs the hub
 # settings (groups, roles, one formgrader service per cohort in courses.yaml). It can be run again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,10 +18,12 @@ CONFIG=/opt/tljh/config
 # 1. The learners' environment: the course package (with nbgrader), and nbgitpuller.
 "$USER_ENV/bin/pip" install --quiet "affirming-care @ git+${COURSE_REPO}@${COURSE_BRANCH}" nbgitpuller
 
-# Learners get the Assignments list only; graders use the formgrader service of their cohort.
-"$USER_ENV/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.formgrader
-"$USER_ENV/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader
-"$USER_ENV/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader:create-assignment
+# Learners get the Assignment List only: the learners' settings (deploy/learner), which the hub
+# settings put on every learner's JUPYTER_CONFIG_PATH, turn nbgrader's instructor tools off.
+# Graders use their cohort's formgrader service, which does not read them.
+install -d "$USER_ENV/etc/jupyter/affirming-care-learner/labconfig"
+install -m 0644 deploy/learner/jupyter_server_config.json "$USER_ENV/etc/jupyter/affirming-care-learner/"
+install -m 0644 deploy/learner/labconfig/page_config.json "$USER_ENV/etc/jupyter/affirming-care-learner/labconfig/"
 
 # 2. nbgrader: one exchange for every cohort, and the settings everyone shares.
 install -d -m 0777 /srv/nbgrader/exchange

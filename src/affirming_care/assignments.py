@@ -15,10 +15,11 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from affirming_care import paths
 from affirming_care.loader import Course, ModuleContent
 from affirming_care.store import store_filename
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = paths.course_root()
 SOURCE = REPO / "assignments" / "source"
 OBJECTIVES_HEADING = "## What you will be able to do"
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from affirming_care import paths
 from affirming_care.loader import ContentError, load_course
 
 
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
     p.add_argument("--content", type=Path, default=None)
-    p.add_argument("--notebooks", type=Path, default=Path(__file__).resolve().parents[2] / "notebooks")
+    p.add_argument("--notebooks", type=Path, default=paths.course_root() / "notebooks")
     p.add_argument("--check", action="store_true", help="only report assignments that are out of date")
     p.set_defaults(func=cmd_assignments)
     p = sub.add_parser("curriculum", help="show guide-point coverage; --write updates curriculum.yml")

@@ -7,10 +7,11 @@ assignments and the progress views all read the objects defined here, never the 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from affirming_care import paths
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 """Lower-case words joined by hyphens, such as ``m02-jade-couples``."""
@@ -436,4 +437,5 @@ class Curriculum(Strict):
         return [p.id for p in self.points]
 
 
-CONTENT_ROOT = Path(__file__).resolve().parents[2] / "content"
+# The course's own content: in the installed package, or in the checkout it was installed from.
+CONTENT_ROOT = paths.course_root() / "content"

@@ -34,11 +34,12 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
+from affirming_care import paths
 from affirming_care._yaml import line_of
 from affirming_care.content import ContentNote, GuidePointId, Id, ModuleId, Strict, Text
 from affirming_care.loader import _LINES, ContentError, Problem, _field, _line, load_model
 
-BANK_ROOT = Path(__file__).resolve().parents[2] / "assessment" / "posttest"
+BANK_ROOT = paths.course_root() / "assessment" / "posttest"
 """The shipped bank in the source repository. The learner edition does not contain it."""
 
 OF_THE_ABOVE = re.compile(r"\b(all|none|both|neither)\s+of\s+the\s+(above|others|options)\b", re.IGNORECASE)

@@ -12,7 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from affirming_care import paths
+
+REPO = paths.course_root()
 
 
 def build_book(

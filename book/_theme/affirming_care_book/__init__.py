@@ -8,6 +8,11 @@
   is a build warning (an error under ``-W``), and is left out of the page.
 * After the build: every internal link is checked (a broken one is a warning), the external links
   are listed in ``_build/external-links.md``, and ``index.html`` sends readers to the welcome page.
+* A phone layout: the contents list is a ``<details>`` toggle (open beside the page on a wide
+  screen, by CSS alone), and its part captions are not headings, so each page's first heading is
+  its ``<h1>``.
+* Module pages offer their notebook and the whole course as downloads (``downloads.py``), the
+  launch links, and a choice to print the questions only; a ``404.html`` page links home.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from . import launch, links
+from . import downloads, launch, links
 
 __version__ = "1.0.0"
 THEME = "affirming-care"
@@ -32,6 +37,17 @@ SEARCH_ONLY_JS = {"documentation_options.js", "doctools.js", "sphinx_highlight.j
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_MARKERS = ('class="ac-vignette"', 'class="ac-check"', 'class="ac-reflection"')
 MODULE_PAGE = re.compile(r"^notebooks/(m(?:0\d|1[0-2]))-[a-z0-9-]+$")
+THEME_CSS = "affirming-care-book.css"
+VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
+# Block-level tags: a line break between them keeps words from gluing together where a page's text
+# is read without its layout (the search snippets use textContent). Not <pre>: its text is kept as is.
+BLOCK_TAGS = (
+    "p|div|section|article|aside|li|ul|ol|dl|dt|dd|h[1-6]|table|thead|tbody|tr|td|th|caption|"
+    "details|summary|blockquote|figure|figcaption|form|fieldset|legend|header|footer|nav"
+)
+# After a closing block tag, or before an opening one (never inside an empty element: :empty).
+BETWEEN_BLOCKS = re.compile(rf"(</(?:{BLOCK_TAGS})>)(?=<)|>(?=<(?:{BLOCK_TAGS})\b)")
+FIRST_H1_END = re.compile(r"</h1>")
 FOOTER_PAGES = [("book/about", "About"), ("book/accessibility", "Accessibility"), ("book/privacy", "Privacy")]
 
 
@@ -106,16 +122,29 @@ def _check_page(app: Sphinx, pagename: str, context: dict[str, Any]) -> None:
 
 
 def _nav(context: dict[str, Any]) -> str:
-    """The contents list: every page of the book, the current one marked for screen readers."""
+    """The contents list: every page of the book, the current one marked for screen readers.
+
+    Part captions label their list (``aria-labelledby``) but are not headings: the page's own
+    ``<h1>`` is its first heading, for everyone who moves through a page by its headings.
+    """
     toctree = context.get("toctree")
     if not toctree:
         return ""
     html = toctree(maxdepth=1, collapse=False, titles_only=True, includehidden=True)
-    # Part captions become real headings; the current page gets aria-current.
+    count = 0
+
+    def caption(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return (
+            f'<p class="ac-nav-caption" id="ac-nav-part-{count}">{match.group(1)}</p>\n'
+            f'<ul aria-labelledby="ac-nav-part-{count}"'
+        )
+
     html = re.sub(
         r'<p(?: aria-level="\d")? class="caption"(?: role="heading")?(?: aria-level="\d")?>'
-        r'<span class="caption-text">(.*?)</span></p>',
-        r'<h3 class="ac-nav-caption">\1</h3>',
+        r'<span class="caption-text">(.*?)</span></p>\s*<ul',
+        caption,
         html,
     )
     html = re.sub(
@@ -124,6 +153,19 @@ def _nav(context: dict[str, Any]) -> str:
         html,
     )
     return html
+
+
+def space_blocks(body: str) -> str:
+    """Put a line break between block elements that touch, so their words never run together."""
+    return BETWEEN_BLOCKS.sub(lambda m: (m.group(1) or ">") + "\n", body)
+
+
+def split_after_h1(body: str) -> tuple[str, str]:
+    """The body up to and including its first ``</h1>``, and the rest (all of it, if no h1)."""
+    match = FIRST_H1_END.search(body)
+    if not match:
+        return "", body
+    return body[: match.end()], body[match.end() :]
 
 
 TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.S)
@@ -174,6 +216,28 @@ def _launch(app: Sphinx, pagename: str, context: dict[str, Any]) -> list[launch.
         return []
 
 
+def _module_downloads(app: Sphinx, pagename: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The notebook download (written beside the page), the course zip, and the launch links."""
+    if context.get("page_source_suffix") != ".ipynb":
+        return {}
+    pathto = context["pathto"]
+    source = Path(app.env.doc2path(pagename))
+    notebook = downloads.write_notebook(source, Path(app.outdir), pagename)
+    course: downloads.Download | None = getattr(app, "ac_course_zip", None)
+    return {
+        "notebook": notebook,
+        "notebook_href": pathto(notebook.path, 1),
+        "notebook_name": notebook.path.rsplit("/", 1)[-1],
+        "course": course,
+        "course_href": pathto(course.path, 1) if course else "",
+        "launch": _launch(app, pagename, context),
+        "how_to": pathto("book/how-to-use")
+        if context.get("hasdoc", lambda _d: False)("book/how-to-use")
+        else "",
+        "repository": _option(context, "repository_url") or "",
+    }
+
+
 def page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -182,20 +246,26 @@ def page_context(
         return
     body = context.get("body", "")
     has_widgets = any(marker in body for marker in WIDGET_MARKERS)
-    context["body"] = body = wrap_tables(body)
+    context["body"] = body = space_blocks(wrap_tables(body))
     if has_widgets:
         app.add_js_file("affirming-care.js", type="module")
     _filter_assets(app, pagename, context)
     _check_page(app, pagename, context)
+    # The layout writes the viewport tag on every page (the search page's metatags have none).
+    context["metatags"] = VIEWPORT.sub("", context.get("metatags", ""))
     match = MODULE_PAGE.match(pagename)
     context["ac_module"] = match.group(1) if match else ""
     context["ac_has_widgets"] = has_widgets
     context["ac_nav"] = _nav(context)
-    context["ac_launch"] = _launch(app, pagename, context)
+    context["ac_tools"] = _module_downloads(app, pagename, context)
+    context["ac_body_head"], context["ac_body_rest"] = split_after_h1(body)
     context["author"] = app.config.author
     has_doc = context.get("hasdoc", lambda _d: False)
     pathto = context["pathto"]
     context["ac_footer_links"] = [(pathto(doc), text) for doc, text in FOOTER_PAGES if has_doc(doc)]
+    if pagename == "404":
+        base = (app.config.html_baseurl or "").rstrip("/")
+        context["ac_home"] = f"{base}/{app.config.root_doc}.html" if base else f"{app.config.root_doc}.html"
 
 
 def check_options(app: Sphinx) -> None:
@@ -284,8 +354,29 @@ def build_finished(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
+def add_pages(app: Sphinx, config: Any) -> None:
+    """The 404 page (the theme's ``404.html``), for a web server to show for any missing address."""
+    if config.html_theme == THEME:
+        config.html_additional_pages = {**config.html_additional_pages, "404": "404.html"}
+
+
+def write_course_zip(app: Sphinx) -> None:
+    """Before any page is written, so each module page can give the zip's size."""
+    if app.builder.format != "html" or app.config.html_theme != THEME:
+        return
+    # After affirming-care.css (html_css_files come at priority 800), whose rules it adjusts.
+    app.add_css_file(THEME_CSS, priority=900)
+    settings = app.config.affirming_care_course_download or {}
+    zipped = downloads.write_course_zip(Path(app.srcdir), Path(app.outdir), settings) if settings else None
+    app.ac_course_zip = zipped  # type: ignore[attr-defined]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_html_theme(THEME, str(HERE / "theme"))
+    # The whole course as a zip: {"name": ..., "files": [globs from the book's root]}.
+    app.add_config_value("affirming_care_course_download", {}, "html")
+    app.connect("config-inited", add_pages)
+    app.connect("builder-inited", write_course_zip)
     # Jupyter Book passes html.comments here, for sphinx-comments, which the course does not load.
     app.add_config_value("comments_config", {}, "html")
     app.connect("builder-inited", check_options)

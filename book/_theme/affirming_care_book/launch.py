@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlparse
 
+DEFAULT_REPO_NAME = "affirming-care"
+
 
 @dataclass(frozen=True)
 class LaunchLink:
@@ -31,11 +33,14 @@ def jupyterhub_link(hub: str, repo: str, branch: str, path: str, ui: str = "lab"
     """An nbgitpuller link: the hub copies the repository into the learner's home, then opens ``path``.
 
     The same link the facilitator's ``affirming_care cohort link`` command prints, so a learner
-    who follows either lands in the same folder.
+    who follows either lands in the same folder (tests/test_book.py checks that they agree). The
+    book theme builds it itself: it does not import the course's command line.
     """
-    from affirming_care.cohort_cli import nbgitpuller_link
-
-    return nbgitpuller_link(hub, repo, branch=branch, path=path, app="lab" if ui == "lab" else "notebook")
+    target = repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or DEFAULT_REPO_NAME
+    path = path.lstrip("/")
+    urlpath = f"lab/tree/{target}/{path}" if ui == "lab" else f"tree/{target}/{path}"
+    query = urlencode({"repo": repo, "branch": branch, "targetpath": target, "urlpath": urlpath})
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
 def binder_link(binderhub: str, repo: str, branch: str, path: str, ui: str = "lab") -> str:

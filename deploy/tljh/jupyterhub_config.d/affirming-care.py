@@ -24,11 +24,16 @@ _courses = yaml.safe_load(_courses_file.read_text(encoding="utf-8")) or {}
 
 # Learners land in JupyterLab. nbgitpuller links (`affirming_care cohort link`) open a module directly.
 c.Spawner.default_url = "/lab"
-# The notebooks read the course's content from the pulled repository (the package holds only code).
+# The notebooks read the course's content from the pulled repository, so it matches the pulled
+# notebooks (the package has its own copy too).
 # TLJH's home for hub user NAME is /home/jupyter-NAME; nbgitpuller pulls into affirming-care/ there.
+# Learners' servers read the learners' settings (deploy/learner, installed by install.sh): no
+# nbgrader instructor tools. The formgrader services do not get this environment.
+LEARNER_SETTINGS = "/opt/tljh/user/etc/jupyter/affirming-care-learner"
 c.Spawner.environment = {
     **(dict(c.Spawner.environment) if "environment" in c.Spawner else {}),
     "AFFIRMING_CARE_CONTENT": lambda spawner: f"/home/jupyter-{spawner.user.name}/affirming-care/content",
+    "JUPYTER_CONFIG_PATH": LEARNER_SETTINGS,
 }
 
 configure_courses(c, _courses, start_formgraders=True)

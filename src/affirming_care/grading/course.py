@@ -18,7 +18,9 @@ from typing import Literal
 import nbformat
 from pydantic import BaseModel, Field, ValidationError
 
-REPO = Path(__file__).resolve().parents[3]
+from affirming_care import paths
+
+REPO = paths.course_root()
 ASSIGNMENTS = REPO / "assignments"
 SOURCE = ASSIGNMENTS / "source"
 CONFIG = ASSIGNMENTS / "nbgrader_config.py"
