@@ -229,7 +229,16 @@ def test_the_whole_course_zip_holds_what_a_learner_needs_and_no_answer_key_folde
     names = archive.namelist()
     top = {n.split("/", 2)[1] for n in names}
 
-    assert {"Makefile", "pyproject.toml", "setup.py", "README.md", "notebooks", "content", "src", "deploy"} <= top
+    assert {
+        "Makefile",
+        "pyproject.toml",
+        "setup.py",
+        "README.md",
+        "notebooks",
+        "content",
+        "src",
+        "deploy",
+    } <= top
     assert "assignments" not in top and "tests" not in top
     assert "affirming-care-course/src/affirming_care/module.py" in names
     assert "affirming-care-course/deploy/learner/labconfig/page_config.json" in names
