@@ -61,13 +61,11 @@ def unsafe_url(url: str) -> bool:
     """
     plain = _INVISIBLE.sub("", html.unescape(url)).lower()
     match = _SCHEME.match(plain)
-    return bool(match) and match.group(1) not in SAFE_SCHEMES
+    return match is not None and match.group(1) not in SAFE_SCHEMES
 
 
 # Markdown link destinations: inline [text](dest), <dest> in pointy brackets, and [label]: dest.
-_LINK_DEST = re.compile(
-    r"(\]\(\s*)(<[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)|(\]:[ \t]*\n?[ \t]*)(<[^>\n]*>|\S+)"
-)
+_LINK_DEST = re.compile(r"(\]\(\s*)(<[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)|(\]:[ \t]*\n?[ \t]*)(<[^>\n]*>|\S+)")
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _QUOTE_MARKERS = re.compile(r"^((?:[ \t]*&gt;)+)", re.MULTILINE)
 
@@ -200,3 +198,28 @@ def markup_problem(value: str) -> str | None:
 def printable(value: str) -> str:
     """``value`` with control and invisible formatting characters dropped (for a PDF or a table)."""
     return "".join(c for c in value if unicodedata.category(c) not in ("Cc", "Cf") or c in _JOINERS)
+
+
+ROSTER_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "section",
+    "lms_user_id",
+    "sis_user_id",
+    "sis_login_id",
+)
+
+
+def roster_field_problems(values: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, why) for each roster field holding markup or control characters.
+
+    The roster reader reports these like any other bad row (file, line, field), and imports
+    nothing until they are fixed: a name is never changed behind the instructor's back.
+    """
+    found = []
+    for name in ROSTER_TEXT_FIELDS:
+        why = markup_problem(values.get(name) or "")
+        if why:
+            found.append((name, f"{values[name]!r} {why}"))
+    return found
