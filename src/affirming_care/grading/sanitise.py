@@ -66,6 +66,8 @@ def unsafe_url(url: str) -> bool:
 
 # Markdown link destinations: inline [text](dest), <dest> in pointy brackets, and [label]: dest.
 _LINK_DEST = re.compile(r"(\]\(\s*)(<[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)|(\]:[ \t]*\n?[ \t]*)(<[^>\n]*>|\S+)")
+_IMAGE = re.compile(r"(?<!\\)!\[")
+"""A Markdown image becomes a link: an image from another host tells it who opened the page."""
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _QUOTE_MARKERS = re.compile(r"^((?:[ \t]*&gt;)+)", re.MULTILINE)
 
@@ -87,12 +89,14 @@ def clean_markdown(text: str) -> str:
     as ``&#60;`` show as text). Then Markdown links whose destination is not http(s) or mailto
     (``[x](javascript:...)``, also behind entities or escapes) point nowhere instead. Text that
     needs none of this is returned unchanged, so nbgrader still sees an untouched answer cell.
+    Images (``![alt](url)``) become links to the image.
     """
     cleaned = text
     if "<" in text:
         cleaned = _AUTOLINK.sub(lambda m: f"[{m.group(1)}]({m.group(1)})", text)
         cleaned = clean_html(cleaned)
         cleaned = _QUOTE_MARKERS.sub(lambda m: m.group(1).replace("&gt;", ">"), cleaned)
+    cleaned = _IMAGE.sub(r"\\![", cleaned)
     return _LINK_DEST.sub(_safe_destination, cleaned)
 
 
