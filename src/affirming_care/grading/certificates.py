@@ -78,7 +78,7 @@ class Certificate:
         if self.whole_course:
             return verb
         count = len(self.modules)
-        noun = "module" if count == 1 else "modules"
+        noun = "module" if (self.of_modules or count) == 1 else "modules"  # "1 of 13 modules"
         of = f" of {self.of_modules}" if self.of_modules else ""
         return f"{verb} {count}{of} {noun} of"
 
