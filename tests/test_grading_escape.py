@@ -277,3 +277,30 @@ def test_formula_characters_start_no_csv_cell_in_any_export(tmp_path: Path, mini
     nbgrader = list(csv.DictReader(files["nbgrader"].open(newline="")))
     assert {float(r["score"]) for r in nbgrader} and all(float(r["max_score"]) > 0 for r in nbgrader)
     assert {r["last_name"] for r in nbgrader} == {"'" + n for n in FORMULA_NAMES}
+
+
+def test_the_dashboard_shows_no_learner_markup(tmp_path: Path, mini_course: Path) -> None:
+    import json
+
+    from affirming_care.grading.dashboard import build_dashboard
+    from affirming_care.grading.gradebook import gradebook
+    from affirming_care.loader import load_course
+    from synthetic_cohort import make_cohort
+
+    root = tmp_path / "course"
+    ids = make_cohort(root, load_course(), 12)
+    with gradebook(root) as gb:
+        gb.find_student(ids[0]).last_name = "<script>window.pwned=1</script>"
+        gb.db.commit()
+    store = root / "submitted" / ids[1] / "m02" / "m02-answers.json"
+    data = json.loads(store.read_text())
+    for record in data.get("checks", {}).values():
+        record["attempts"][0]["selected"] = ["<img src=x onerror=alert(1)>"]
+    data["checks"]["<svg onload=alert(1)>"] = next(iter(data["checks"].values()))
+    store.write_text(json.dumps(data))
+
+    page = build_dashboard(root, out=tmp_path / "dash").html
+    assert page is not None
+    html = page.read_text()
+
+    assert "m02" in html and not re.search(r"<script|<img src=x|<svg|onerror|onload", html)
