@@ -29,7 +29,10 @@ class FeedbackResult:
     archive: Path | None
 
 
-_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.S)
+_MATHJAX = re.compile(
+    r"<!-- Loading mathjax macro -->\s*|<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*",
+    re.S,
+)
 _REMOTE = r"""\s*=\s*["']?\s*(?:https?:)?//"""
 _REMOTE_SCRIPT = re.compile(rf"<script\b[^>]*\bsrc{_REMOTE}[^>]*>.*?</script\s*>", re.S | re.I)
 _REMOTE_TAG = re.compile(
