@@ -117,9 +117,12 @@ def test_the_preprocessor_cleans_answer_cells_added_cells_and_html_outputs() -> 
         )
     ]
     nb.cells = [reflection, faked, raw, code]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.metadata["title"] = "</title><script>alert(1)</script>"
 
     SanitizeLearnerText().preprocess(nb, {})
 
+    assert "widgets" not in nb.metadata and "title" not in nb.metadata
     assert nb.cells[0].source == "Honest words. "
     assert nb.cells[1].source == "Locked?"
     assert nb.cells[2].source == "<p>raw</p>"

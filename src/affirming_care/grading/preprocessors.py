@@ -44,6 +44,15 @@ class SanitizeLearnerText(Preprocessor):
 
     enabled = Bool(True).tag(config=True)
 
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        # Saved widget state makes nbconvert's page load the widget manager from a CDN and draw
+        # the widgets, HTML widgets as raw HTML; a title goes into the page's head. Neither is
+        # needed to grade or to read feedback, and a learner can write both.
+        nb.metadata.pop("widgets", None)
+        nb.metadata.pop("title", None)
+        cleaned, resources = super().preprocess(nb, resources)
+        return cleaned, resources
+
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
         source = cell.get("source", "")
         if isinstance(source, list):
