@@ -142,26 +142,6 @@ def safe_csv_writer(fh: IO[str]) -> SafeCsvWriter:
     return SafeCsvWriter(fh)
 
 
-def neutralise_csv_text(text: str) -> str:
-    """Rewrite a CSV written by someone else (nbgrader's export) with every cell made safe.
-
-    Cells that look like numbers (``4``, ``4.5``) stay numbers: only text is prefixed.
-    """
-    import io
-
-    out = io.StringIO()
-    writer = safe_csv_writer(out)
-    for row in csv.reader(io.StringIO(text)):
-        writer.writerow(_number_or_text(cell) for cell in row)
-    return out.getvalue()
-
-
-def _number_or_text(cell: str) -> Any:
-    if re.fullmatch(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", cell):
-        return float(cell) if any(c in cell for c in ".eE") else int(cell)
-    return cell
-
-
 # Terminal ---------------------------------------------------------------------------------------------------
 
 
