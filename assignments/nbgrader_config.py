@@ -25,6 +25,8 @@ c.GenerateFeedback.preprocessors = [
     "affirming_care.grading.preprocessors.HideTracebacks",
     # A check widget's static fallback marks the correct options: keep it out of feedback.
     "affirming_care.grading.preprocessors.HideWidgetOutputs",
+    # Learner text is data: reflections and added cells are made inert here too.
+    "affirming_care.grading.preprocessors.SanitizeLearnerText",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -41,3 +43,17 @@ c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 # Never run a learner's notebook for long, and never stop grading on one bad notebook.
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
+
+# --- Learner text is data, never markup (issue 9, item 3) -------------------------------------------
+# nbgrader's own sanitising steps, in nbgrader 0.9's order, then ours: every Markdown and raw cell
+# of a hand-in and every HTML output is cleaned (nh3) before the autograded copy is written, so
+# the formgrader never shows script a learner wrote. (c.Autograde.autograde_preprocessors, the
+# grading steps, are configured above; this block only adds to the sanitising steps.)
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "affirming_care.grading.preprocessors.SanitizeLearnerText",
+]

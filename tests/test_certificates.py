@@ -164,3 +164,57 @@ def test_the_real_course_certificate_lists_every_module_and_the_total_hours(tmp_
     assert len(partial.written) == 5
     one = text_of(dict(partial.written)["ben.okafor"])
     assert f"Modules completed (1 of {len(mids)})" in one
+    assert f"has completed {COURSE_TITLE}" in text and f"has completed {COURSE_TITLE}" not in one
+
+
+def test_a_certificate_says_the_course_is_completed_only_when_every_module_is(tmp_path: Path) -> None:
+    """2 of the course's 13 modules released and both passed: "2 of 13 modules", never the course."""
+    course = load_course()
+    total = len(course.modules)
+    first, second = sorted(course.modules)[:2]
+    root = tmp_path / "course"
+    # Learner 0 passes both released modules; learner 1 only the first; learner 2 neither.
+    rule = [lambda m: Grade(1.0, 12), lambda m: Grade(1.0, 12) if m == first else Grade(0.0, 0)]
+    ids = make_cohort(
+        root, course, 3, modules=[first, second], grades=lambda i, m: rule[i](m) if i < 2 else Grade(0.0, 0)
+    )
+
+    full = cohort_certificates(root, on=ON)
+    partial = cohort_certificates(root, on=ON, partial=True, out=tmp_path / "partial")
+
+    assert [lid for lid, _ in full.written] == ids[:1]
+    text = text_of(full.written[0][1])
+    assert f"has completed 2 of {total} modules of {COURSE_TITLE}" in text
+    assert f"has completed {COURSE_TITLE}" not in text
+    assert f"Modules completed (2 of {total})" in text
+    assert f"Module {course.module(first).meta.number}:" in text
+    assert f"Module {course.module(second).meta.number}:" in text
+    one = text_of(dict(partial.written)[ids[1]])
+    assert f"has completed 1 of {total} modules of {COURSE_TITLE}" in one
+    assert f"has completed {COURSE_TITLE}" not in one
+    assert ids[2] not in dict(partial.written)
+
+
+def test_every_module_of_the_course_passed_says_the_course_is_completed(
+    mini_course: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "course"
+    make_cohort(root, load_course(), 1)  # the mini course has one module
+
+    text = text_of(cohort_certificates(root, on=ON).written[0][1])
+
+    assert f"Ana Kim has completed {COURSE_TITLE}" in text
+    assert "Modules completed (1 of 1)" in text
+
+
+def test_a_name_with_markup_or_control_characters_prints_as_text(tmp_path: Path) -> None:
+    modules = [ModuleDone(2, "The two most common mistakes", 50)]
+    cert = Certificate(name="<b>Eve</b>\x07 [x] \u202e", modules=modules, on=ON, issuer="X", of_modules=13)
+    text = text_of(render_certificate(cert, tmp_path / "c.pdf"))
+    assert "<b>Eve</b> [x]" in text and "\x07" not in text and "\u202e" not in text
+    assert f"has completed 1 of 13 modules of {COURSE_TITLE}" in text
+
+    unverified = Certificate(name="Eve", modules=modules, on=ON, issuer="X", verified=False, of_modules=13)
+    assert "reports having completed 1 of 13 modules of" in text_of(
+        render_certificate(unverified, tmp_path / "u.pdf")
+    )

@@ -111,8 +111,19 @@ COMMAND_GROUPS = ["grade_cli", "cohort_cli"]
 """Modules that add their own subcommands with ``register(subparsers)``."""
 
 
+def package_version() -> str:
+    """The installed package's version (pyproject.toml's ``version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("affirming-care")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="affirming_care", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="validate all course content (vignettes, checks, rubrics)")
     p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")

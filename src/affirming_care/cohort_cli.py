@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from affirming_care.grading.certificates import DEFAULT_ISSUER
+from affirming_care.grading.sanitise import rich_text as esc
 
 console = Console()
 errors = Console(stderr=True)
@@ -77,27 +78,31 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
     dash = build_dashboard(root, out=args.out, min_cohort=args.min_cohort, modules=args.modules)
     if dash.suppressed:
-        console.print(f"[bold]Charts suppressed.[/bold] {dash.suppressed}", highlight=False)
+        console.print(f"[bold]Charts suppressed.[/bold] {esc(dash.suppressed)}", highlight=False)
     else:
         table = Table(title=f"Cohort dashboard: {dash.cohort} learners", title_justify="left")
         for col in ("Module", "Answer files", "Submissions", "Graded", "Charts", "Not shown (too few)"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for m in dash.modules:
             charts = sum(1 for s in m.scores if s.chart) + sum(1 for i in m.items if i.chart)
             hidden = sum(1 for s in m.scores if s.suppressed) + sum(1 for i in m.items if i.suppressed)
-            table.add_row(m.label, str(m.stores), str(m.submissions), str(m.graded), str(charts), str(hidden))
+            table.add_row(
+                esc(m.label), str(m.stores), str(m.submissions), str(m.graded), str(charts), str(hidden)
+            )
         console.print(table)
         if dash.misconceptions:
             console.print("[bold]To take up in the next session[/bold] (most chosen first):")
             for m in dash.misconceptions[:5]:
                 console.print(
-                    f"  {round(100 * m.share)}% chose {m.letter} ({m.verdict}) in {m.module}: "
-                    f"{m.item_title[:90]}",
+                    esc(
+                        f"  {round(100 * m.share)}% chose {m.letter} ({m.verdict}) in {m.module}: "
+                        f"{m.item_title[:90]}"
+                    ),
                     highlight=False,
                 )
     for note in dash.notes:
-        console.print(note, highlight=False)
-    console.print(f"{len(dash.charts)} charts. Open {dash.html} in a browser.", highlight=False)
+        console.print(esc(note), highlight=False)
+    console.print(f"{len(dash.charts)} charts. Open {esc(dash.html)} in a browser.", highlight=False)
     return 0
 
 
@@ -134,8 +139,8 @@ def cmd_certificates(args: argparse.Namespace) -> int:
     )
     rule = "at least one module" if args.partial else f"all {len(result.modules)} released modules"
     console.print(
-        f"{len(result.written)} certificates written to {result.out} (passed {rule} at "
-        f"{round(100 * result.pass_mark)}%). The list is in {result.manifest}.",
+        f"{len(result.written)} certificates written to {esc(result.out)} (passed {rule} at "
+        f"{round(100 * result.pass_mark)}%). The list is in {esc(result.manifest)}.",
         highlight=False,
     )
     signed = [p for _, p in result.written if p.with_suffix(".credential.jwt").exists()]
@@ -146,10 +151,10 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         )
     if result.not_yet:
         table = Table(title="No certificate yet", title_justify="left")
-        table.add_column("Learner")
-        table.add_column("Why")
+        table.add_column("Learner", overflow="fold")
+        table.add_column("Why", overflow="fold")
         for item in result.not_yet:
-            table.add_row(item.learner_id, item.reason)
+            table.add_row(esc(item.learner_id), esc(item.reason))
         console.print(table)
     return 0
 
@@ -160,26 +165,26 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     folder = args.answers or Path(os.environ.get("AFFIRMING_CARE_ANSWERS", "."))
     if not folder.is_dir():
-        errors.print(f"[bold red]Error:[/bold red] {folder} is not a folder.", highlight=False)
+        errors.print(f"[bold red]Error:[/bold red] {esc(folder)} is not a folder.", highlight=False)
         return 1
     p = read_progress(folder)
     if args.json:
         print(json.dumps(p.to_json(), indent=1, ensure_ascii=False))
         return 0
     for problem in p.problems:
-        errors.print(problem, highlight=False)
+        errors.print(problem, markup=False, highlight=False)
     if p.empty:
-        console.print(f"No answers saved in {folder.resolve()} yet: no module started.", highlight=False)
-    table = Table(title=summary_sentence(p), title_justify="left")
+        console.print(f"No answers saved in {esc(folder.resolve())} yet: no module started.", highlight=False)
+    table = Table(title=esc(summary_sentence(p)), title_justify="left")
     for col in ("Module", "Status", "Cases", "Checks right first time", "Reflection", "Minutes"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for m in p.modules:
         reflection = f"{m.reflection_words} words" if m.reflection_written else "—"
         if m.self_assessment is not None:
             reflection += f", self-assessed {m.self_assessment}/{m.self_assessment_max}"
         table.add_row(
-            m.label,
-            status_words(m),
+            esc(m.label),
+            esc(status_words(m)),
             f"{m.cases_done}/{m.cases_total}",
             f"{m.checks_right_first}/{m.checks_total}",
             reflection,
@@ -204,7 +209,7 @@ def cmd_link(args: argparse.Namespace) -> int:
                 args.hub, args.repo, branch=args.branch, path=path, targetpath=args.targetpath, app=args.app
             )
         except ValueError as exc:
-            errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+            errors.print(f"[bold red]Error:[/bold red] {esc(exc)}", highlight=False)
             return 1
         print(f"{path}\t{link}" if args.all else link)
     return 0
@@ -224,7 +229,7 @@ def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         try:
             return func(args)
         except (GradingError, DashboardError, CertificateError) as exc:
-            errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+            errors.print(f"[bold red]Error:[/bold red] {esc(exc)}", highlight=False)
             return 1
         except ContentError as exc:
             for problem in exc.problems:

@@ -53,6 +53,7 @@ from affirming_care.grading.gradebook import ensure_tools_on_path
 from affirming_care.grading.init import init_course
 from affirming_care.grading.release import parse_due, release
 from affirming_care.grading.roster import RosterError, import_roster, read_roster
+from affirming_care.grading.sanitise import rich_text as esc
 from affirming_care.grading.status import ModuleStatus, module_status
 
 console = Console()
@@ -100,17 +101,17 @@ def spinner(what: str) -> Iterator[None]:
 def status_table(status: ModuleStatus) -> Table:
     due = f", due {status.due[:16].replace('T', ' ')} UTC" if status.due else ""
     table = Table(
-        title=f"{status.module}: {status.title} ({_pts(status.max_score)} points{due})",
+        title=esc(f"{status.module}: {status.title} ({_pts(status.max_score)} points{due})"),
         title_justify="left",
         show_lines=False,
     )
-    table.add_column("Learner", no_wrap=True)
-    table.add_column("Name")
-    table.add_column("Submitted")
-    table.add_column("Checks", justify="right")
-    table.add_column("Reflection")
-    table.add_column("Total", justify="right")
-    table.add_column("Notes")
+    table.add_column("Learner", overflow="fold")
+    table.add_column("Name", overflow="fold")
+    table.add_column("Submitted", overflow="fold")
+    table.add_column("Checks", justify="right", overflow="fold")
+    table.add_column("Reflection", overflow="fold")
+    table.add_column("Total", justify="right", overflow="fold")
+    table.add_column("Notes", overflow="fold")
     for row in status.learners:
         if not row.submitted:
             submitted = "[dim]no[/dim]"
@@ -126,10 +127,10 @@ def status_table(status: ModuleStatus) -> Table:
             "none": "—",
         }[row.reflection]
         total = f"{_pts(row.score)}/{_pts(row.max_score)}" if row.autograded else "—"
-        notes = list(row.notes)
+        notes = [esc(n) for n in row.notes]
         if row.problem:
-            notes.insert(0, f"[bold red]could not be graded:[/bold red] {row.problem}")
-        table.add_row(row.id, row.name, submitted, checks, reflection, total, "; ".join(notes))
+            notes.insert(0, f"[bold red]could not be graded:[/bold red] {esc(row.problem)}")
+        table.add_row(esc(row.id), esc(row.name), submitted, checks, reflection, total, "; ".join(notes))
     return table
 
 
@@ -146,10 +147,10 @@ def show_status(status: ModuleStatus) -> None:
     )
     if status.not_graded:
         table = Table(title="Could not be graded", title_justify="left")
-        table.add_column("Learner", no_wrap=True)
-        table.add_column("Why")
+        table.add_column("Learner", overflow="fold")
+        table.add_column("Why", overflow="fold")
         for row in status.not_graded:
-            table.add_row(row.id, row.problem)
+            table.add_row(esc(row.id), esc(row.problem))
         console.print(table)
     if status.waiting:
         console.print(
@@ -175,15 +176,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     settings = load_settings(root)
     table = Table(title=f"Course folder {root}", title_justify="left")
-    table.add_column("Module")
-    table.add_column("Title")
+    table.add_column("Module", overflow="fold")
+    table.add_column("Title", overflow="fold")
     table.add_column("Minutes", justify="right")
-    table.add_column("Due")
+    table.add_column("Due", overflow="fold")
     for mid in result.modules:
         info = settings.modules[mid]
         new = " [green](new)[/green]" if mid in result.new_modules else ""
         table.add_row(
-            mid + new, info.title, _pts(info.minutes), (info.due or "not set")[:16].replace("T", " ")
+            esc(mid) + new,
+            esc(info.title),
+            _pts(info.minutes),
+            (info.due or "not set")[:16].replace("T", " "),
         )
     console.print(table)
     console.print(f"Course id: [bold]{settings.course_id}[/bold]. Pass mark: {settings.pass_mark:.0%}.")
@@ -205,13 +209,15 @@ def cmd_roster(args: argparse.Namespace) -> int:
     root = course_root(args.course)
     load_settings(root)
     result = import_roster(root, args.csv)
-    table = Table(title=f"Roster from {args.csv}", title_justify="left")
-    table.add_column("Learner")
-    table.add_column("Name")
-    table.add_column("Email")
-    table.add_column("")
+    table = Table(title=esc(f"Roster from {args.csv}"), title_justify="left")
+    table.add_column("Learner", overflow="fold")
+    table.add_column("Name", overflow="fold")
+    table.add_column("Email", overflow="fold")
+    table.add_column("", overflow="fold")
     for lr in read_roster(args.csv):
-        table.add_row(lr.id, lr.name, lr.email, "added" if lr.id in result.added else "updated")
+        table.add_row(
+            esc(lr.id), esc(lr.name), esc(lr.email), "added" if lr.id in result.added else "updated"
+        )
     console.print(table)
     console.print(
         f"{len(result.added)} added, {len(result.updated)} updated; {result.total} learners in the gradebook."
@@ -225,11 +231,13 @@ def cmd_release(args: argparse.Namespace) -> int:
     with spinner(f"Making the learner version of {args.module}"):
         result = release(root, args.module, due=due)
     table = Table(title=f"Released {result.module}", title_justify="left", show_header=False)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold")
     table.add_row("Knowledge checks (autograded)", str(result.checks))
     table.add_row("Reflections (graded by hand)", str(result.reflections))
     table.add_row("Points", _pts(result.max_score))
     table.add_row("Due", result.due.strftime("%Y-%m-%d %H:%M UTC") if result.due else "not set (use --due)")
-    table.add_row("Learner files", str(result.release_dir))
+    table.add_row("Learner files", esc(result.release_dir))
     table.add_row(
         "Exchange",
         f"released to {result.exchange}: learners fetch it in JupyterLab (Assignments tab)"
@@ -243,14 +251,16 @@ def cmd_release(args: argparse.Namespace) -> int:
 def _collected(result: CollectResult, root: Path) -> None:
     console.print(
         f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
-        + (f": {', '.join(result.collected)}" if result.collected else ".")
+        + (f": {esc(', '.join(result.collected))}" if result.collected else ".")
     )
     if result.not_on_roster:
         console.print(
-            f"[yellow]Not on the roster:[/yellow] {', '.join(result.not_on_roster)} (added to the gradebook)."
+            f"[yellow]Not on the roster:[/yellow] {esc(', '.join(result.not_on_roster))} (added to the gradebook)."
         )
     for name in result.skipped_files:
-        console.print(f"[yellow]Skipped file[/yellow] {name}: its name is not like ID_{result.module}_FILE.")
+        console.print(
+            f"[yellow]Skipped file[/yellow] {esc(name)}: its name is not like ID_{result.module}_FILE."
+        )
     show_status(module_status(root, result.module))
 
 
@@ -338,12 +348,12 @@ def cmd_feedback(args: argparse.Namespace) -> int:
             on_done=lambda _sid, _ok: advance(),
         )
     table = Table(title=f"Feedback for {args.module}", title_justify="left")
-    table.add_column("Learner", no_wrap=True)
-    table.add_column("Feedback")
+    table.add_column("Learner", overflow="fold")
+    table.add_column("Feedback", overflow="fold")
     for sid, page in sorted(result.written.items()):
-        table.add_row(sid, str(page.relative_to(root)))
+        table.add_row(esc(sid), esc(page.relative_to(root)))
     for sid, why in sorted(result.held_back.items()):
-        table.add_row(sid, f"[yellow]held back:[/yellow] {why}")
+        table.add_row(esc(sid), f"[yellow]held back:[/yellow] {esc(why)}")
     console.print(table)
     console.print(f"{len(result.written)} feedback page(s) written; {len(result.held_back)} held back.")
     if result.released_to_exchange:
@@ -365,7 +375,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with spinner("Exporting grades"):
         result = export_all(root, args.out, args.pass_mark / 100 if args.pass_mark is not None else None)
     table = Table(title="Completion", title_justify="left")
-    table.add_column("Learner", no_wrap=True)
+    table.add_column("Learner", overflow="fold")
     for m in result.table.modules:
         table.add_column(m, justify="right")
     table.add_column("Passed", justify="right")
@@ -381,17 +391,19 @@ def cmd_export(args: argparse.Namespace) -> int:
                 mark = "[green]✓[/green]" if g.passed(result.pass_mark) else ""
                 cells.append(f"{_pts(g.score)}/{_pts(g.max_score)} {mark}")
         passed = sum(row.grades[m].passed(result.pass_mark) for m in result.table.modules)
-        table.add_row(row.learner.id, *cells, str(passed))
+        table.add_row(esc(row.learner.id), *cells, str(passed))
     console.print(table)
     console.print(f"Pass mark {result.pass_mark:.0%}; ✓ passed; … a reflection still waits for a grader.")
     files = Table(title="Files written", title_justify="left", show_header=False)
+    files.add_column(overflow="fold")
+    files.add_column(overflow="fold")
     for what, label in (
         ("nbgrader", "nbgrader's CSV"),
         ("canvas", "Canvas: Grades > Import"),
         ("moodle", "Moodle: Grades > Import > CSV file"),
         ("completion", "Completion report"),
     ):
-        files.add_row(label, str(result.files[what]))
+        files.add_row(label, esc(result.files[what]))
     console.print(files)
     if result.waiting:
         console.print(
@@ -418,12 +430,12 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
             on_done=lambda _p: advance(),
         )
     table = Table(title=f"Rehearsal cohort in {root}", title_justify="left")
-    table.add_column("Learner", no_wrap=True)
+    table.add_column("Learner", overflow="fold")
     for m in result.modules:
-        table.add_column(m)
+        table.add_column(m, overflow="fold")
     by = {(p.learner, p.module): p for p in result.plan}
     for sid in result.learners:
-        table.add_row(sid, *[by[(sid, m)].kind.replace("_", " ") for m in result.modules])
+        table.add_row(esc(sid), *[esc(by[(sid, m)].kind.replace("_", " ")) for m in result.modules])
     console.print(table)
     console.print(f"What each kind means, and the expected checks scores: {result.manifest}")
     for mid in result.modules:
@@ -554,7 +566,7 @@ def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
             errors.print(f"{len(exc.problems)} problem(s) in the roster; nothing was imported.")
             return 1
         except GradingError as exc:
-            errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+            errors.print(f"[bold red]Error:[/bold red] {esc(exc)}", highlight=False)
             return 1
 
     run.__doc__ = func.__doc__

@@ -15,7 +15,6 @@ hours (the modules' estimated minutes, to the quarter hour), the date and the is
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from collections.abc import Sequence
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from affirming_care.grading.sanitise import printable, safe_csv_writer
 
 if TYPE_CHECKING:
     from affirming_care.grading.certificate_extras import CertificateExtras
@@ -58,7 +59,8 @@ class Certificate:
     course_title: str = COURSE_TITLE
     verified: bool = True
     of_modules: int | None = None
-    """How many modules the course (or cohort) had, to say "4 of 13"; None to leave it out."""
+    """How many modules the course has (from its content, not how many were released), to say
+    "4 of 13"; None when unknown, and then the certificate never says the course was completed."""
     number: str | None = None
     """A certificate number the issuer can look up in their certificates.csv."""
     extras: CertificateExtras | None = None
@@ -67,6 +69,21 @@ class Certificate:
     @property
     def minutes(self) -> int:
         return sum(m.minutes for m in self.modules)
+
+    @property
+    def whole_course(self) -> bool:
+        """Every module of the course is on the certificate."""
+        return self.of_modules is not None and len({m.label for m in self.modules}) >= self.of_modules
+
+    def completed_line(self) -> str:
+        """ "has completed" the course only when every module is done; else "N of M modules of"."""
+        verb = "has completed" if self.verified else "reports having completed"
+        if self.whole_course:
+            return verb
+        count = len(self.modules)
+        noun = "module" if (self.of_modules or count) == 1 else "modules"  # "1 of 13 modules"
+        of = f" of {self.of_modules}" if self.of_modules else ""
+        return f"{verb} {count}{of} {noun} of"
 
     @property
     def hours(self) -> float:
@@ -121,6 +138,7 @@ def render_certificate(cert: Certificate, path: Path, font: Path | None = None) 
     from fpdf import FPDF
     from fpdf.enums import Align, XPos, YPos
 
+    cert.name = printable(cert.name).strip()
     regular, bold = (font, font) if font else default_fonts()
     if font is not None and not font.exists():
         raise CertificateError(f"Font file {font} does not exist; give the path of a .ttf font.")
@@ -169,7 +187,7 @@ def render_certificate(cert: Certificate, path: Path, font: Path | None = None) 
         pdf.ln(4)
     line("This certifies that", 12, gap=3)
     line(cert.name, 22, "B", gap=3, height=11)
-    line("has completed" if cert.verified else "reports having completed", 12, gap=3)
+    line(cert.completed_line(), 12, gap=3)
     line(cert.course_title, 15, "B", gap=6, height=7.5)
 
     count = len(cert.modules)
@@ -280,6 +298,20 @@ def _module_details(table: GradeTable, module: str) -> ModuleDone:
     return ModuleDone(number, title, minutes)
 
 
+def course_module_count() -> int | None:
+    """How many modules the course has, from its content; None if the content cannot be read.
+
+    A certificate says "has completed" the course only against this count, never against the
+    modules released so far, and says nothing of the kind when the count is unknown.
+    """
+    try:
+        from affirming_care.loader import cached_course
+
+        return len(cached_course().modules)
+    except Exception:  # the content may be elsewhere: then no certificate claims the whole course
+        return None
+
+
 def _passed_and_missing(
     table: GradeTable, grades: dict[str, ModuleGrade], mark: float
 ) -> tuple[list[str], list[str]]:
@@ -299,7 +331,7 @@ def _write_manifest(out: Path, rows: list[list[str | None]]) -> Path:
     manifest = out / "certificates.csv"
     out.mkdir(parents=True, exist_ok=True)
     with manifest.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = safe_csv_writer(fh)
         writer.writerow(["Certificate number", "Learner ID", "Name", "Modules", "Hours", "Date", "File"])
         writer.writerows(rows)
     return manifest
@@ -332,6 +364,7 @@ def cohort_certificates(
     if not table.modules:
         raise CertificateError(f"No module has been released in {root}, so no one can have passed yet.")
     details = {m: _module_details(table, m) for m in table.modules}
+    of_modules = course_module_count()
     rows = []
     for row in table.learners:
         lid = row.learner.id
@@ -346,7 +379,7 @@ def cohort_certificates(
             on=on,
             issuer=issuer,
             verified=True,
-            of_modules=len(table.modules),
+            of_modules=of_modules,
             number=certificate_number(table.settings.course_id, lid, passed, on),
         )
         path = out / f"certificate-{_safe(lid)}.pdf"

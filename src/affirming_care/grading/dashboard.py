@@ -755,7 +755,7 @@ def _take_up_html(dash: Dashboard) -> list[str]:
 
 
 def _module_html(dash: Dashboard, m: ModuleSection) -> list[str]:
-    parts = [f"<section aria-labelledby='{m.id}'><h2 id='{m.id}'>{escape(m.label)}</h2>"]
+    parts = [f"<section aria-labelledby='{escape(m.id)}'><h2 id='{escape(m.id)}'>{escape(m.label)}</h2>"]
     if not dash.suppressed:
         facts = (
             f"{m.stores} learners sent answer files. The gradebook has {m.submissions} submissions: "
@@ -800,7 +800,7 @@ def report_html(dash: Dashboard, course: Course) -> str:
         parts += _take_up_html(dash)
     if dash.modules:
         parts.append("<nav aria-label='Modules'><h2>Modules</h2><ul>")
-        parts += [f"<li><a href='#{m.id}'>{escape(m.label)}</a></li>" for m in dash.modules]
+        parts += [f"<li><a href='#{escape(m.id)}'>{escape(m.label)}</a></li>" for m in dash.modules]
         parts.append("</ul></nav>")
     for m in dash.modules:
         parts += _module_html(dash, m)

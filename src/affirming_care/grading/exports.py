@@ -4,18 +4,23 @@ All four read the same table (every learner x every released module), built once
 gradebook, so they cannot disagree. A module a learner did not submit, or whose reflection still waits
 for a grader, is left blank in the LMS files: Canvas and Moodle skip blank cells, so an import
 never puts a half-graded score in the LMS or overwrites a grade entered there by hand.
+
+Every cell goes through ``sanitise.csv_cell``: text a spreadsheet would run as a formula (a
+name or id starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading
+``'``, every field is quoted, and numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from affirming_care.grading.course import CourseSettings, load_settings
 from affirming_care.grading.gradebook import gradebook
 from affirming_care.grading.roster import Learner, saved_roster
+from affirming_care.grading.sanitise import safe_csv_writer
 from affirming_care.grading.scores import final_score
 
 CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -110,12 +115,65 @@ def _points(x: float | None) -> str:
     return f"{round(x, 2):g}"
 
 
-def write_nbgrader_csv(root: Path, path: Path) -> Path:
-    """nbgrader's own CSV export (``nbgrader export``), through its export plugin."""
-    from nbgrader.plugins.export import CsvExportPlugin
+NBGRADER_HEADER = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
+"""The columns of ``nbgrader export`` (nbgrader 0.9's CsvExportPlugin), in its order."""
 
-    with gradebook(root) as gb:
-        CsvExportPlugin(to=str(path)).export(gb)
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def nbgrader_rows(gb: Any) -> Iterator[list[object]]:
+    """The rows ``nbgrader export`` writes: every learner x every assignment, 0 when not submitted."""
+    from nbgrader.api import MissingEntry
+
+    for assignment in gb.assignments:
+        for student in gb.students:
+            try:
+                sub = gb.find_submission(assignment.name, student.id)
+            except MissingEntry:
+                timestamp, raw, penalty, score = "", 0.0, 0.0, 0.0
+            else:
+                timestamp, raw = _text(sub.timestamp), float(sub.score)
+                penalty, score = float(sub.late_submission_penalty or 0.0), final_score(sub)
+            yield [
+                assignment.name,
+                _text(assignment.duedate),
+                timestamp,
+                student.id,
+                _text(student.last_name),
+                _text(student.first_name),
+                _text(student.email),
+                raw,
+                penalty,
+                score,
+                float(assignment.max_score),
+            ]
+
+
+def write_nbgrader_csv(root: Path, path: Path) -> Path:
+    """The file ``nbgrader export`` writes (same columns and rows), but as proper, formula-safe CSV.
+
+    nbgrader's own exporter joins fields with commas, unquoted: a name like "Silva, Jr." shifts
+    the columns, and a name starting with ``=`` is a formula. This writes the same table from the
+    gradebook through the course's one CSV writer.
+    """
+    with gradebook(root) as gb, path.open("w", newline="", encoding="utf-8") as fh:
+        writer = safe_csv_writer(fh)
+        writer.writerow(NBGRADER_HEADER)
+        writer.writerows(nbgrader_rows(gb))
     return path
 
 
@@ -128,7 +186,7 @@ def write_canvas_csv(table: GradeTable, path: Path) -> Path:
     the learner's id here), and assignments by column name: a new name makes a new assignment.
     """
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = safe_csv_writer(fh)
         writer.writerow(CANVAS_HEADER + [table.label(m) for m in table.modules])
         writer.writerow(
             ["    Points Possible", "", "", "", ""] + [_points(table.max_scores[m]) for m in table.modules]
@@ -147,7 +205,7 @@ def write_moodle_csv(table: GradeTable, path: Path) -> Path:
     """A file for Moodle's Grades > Import > CSV file: map "Email address" (or "ID number") to the
     user, and each module column to its grade item."""
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = safe_csv_writer(fh)
         writer.writerow(MOODLE_HEADER + [table.label(m) for m in table.modules])
         for row in table.learners:
             lr = row.learner
@@ -167,7 +225,7 @@ def write_completion_csv(table: GradeTable, path: Path, pass_mark: float | None 
     """
     mark = table.settings.pass_mark if pass_mark is None else pass_mark
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = safe_csv_writer(fh)
         writer.writerow(COMPLETION_HEADER + [f"{m} ({_points(100 * mark)}% to pass)" for m in table.modules])
         for row in table.learners:
             lr = row.learner

@@ -5,6 +5,7 @@ The pages are made by nbgrader's generate_feedback with the preprocessors in ``p
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,30 @@ class FeedbackResult:
     held_back: dict[str, str]
     released_to_exchange: list[str]
     archive: Path | None
+
+
+_MATHJAX = re.compile(
+    r"<!-- Loading mathjax macro -->\s*|<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*",
+    re.S,
+)
+_REMOTE = r"""\s*=\s*["']?\s*(?:https?:)?//"""
+_REMOTE_SCRIPT = re.compile(rf"<script\b[^>]*\bsrc{_REMOTE}[^>]*>.*?</script\s*>", re.S | re.I)
+_REMOTE_TAG = re.compile(
+    rf"<(?:link|img|iframe|embed|source|audio|video)\b[^>]*\b(?:src|href){_REMOTE}[^>]*>", re.I
+)
+
+
+def offline_page(html: str) -> str:
+    """A feedback page that loads nothing from another host.
+
+    nbgrader's feedback template loads MathJax from a CDN (whatever ``HTMLExporter.mathjax_url``
+    says): that tells the CDN who opens their feedback, and when. The course's feedback has no
+    mathematics, so MathJax goes, with any other script, stylesheet or image from another host.
+    Links a learner can choose to follow stay.
+    """
+    html = _MATHJAX.sub("", html)
+    html = _REMOTE_SCRIPT.sub("", html)
+    return _REMOTE_TAG.sub("", html)
 
 
 def _answer_key_in(html: str) -> str | None:
@@ -59,7 +84,9 @@ def _write_one(
         return False
     ok = True
     for page in sorted((root / "feedback" / sid / module).glob("*.html")):
-        marker = _answer_key_in(page.read_text(encoding="utf-8"))
+        text = offline_page(page.read_text(encoding="utf-8"))
+        page.write_text(text, encoding="utf-8")
+        marker = _answer_key_in(text)
         if marker:
             page.unlink()
             held[sid] = f"feedback held back: {page.name} contained {marker!r}"

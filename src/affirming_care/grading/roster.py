@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from affirming_care.grading.course import GradingError
 from affirming_care.grading.gradebook import gradebook
+from affirming_care.grading.sanitise import roster_field_problems
 from affirming_care.loader import Problem
 
 ROSTER_FILE = "roster.csv"
@@ -113,6 +114,7 @@ def _row_problems(path: Path, line: int, values: dict[str, str], seen: dict[str,
         )
     if not values["first_name"] and not values["last_name"]:
         problems.append(RosterProblem(path, line, "first_name", "first_name and last_name are both empty"))
+    problems += [RosterProblem(path, line, f, why) for f, why in roster_field_problems(values)]  # issue 9
     return problems
 
 
