@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from affirming_care.loader import ContentError, load_course
+from affirming_care.loader import ContentError, Course, load_course
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -27,7 +27,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
-    return _check_bank(args, course.curriculum.ids)
+    bank = _check_bank(args, course.curriculum.ids)
+    return max(bank, _check_anchors(args, course))
 
 
 def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:
@@ -52,6 +53,31 @@ def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int
     n_slots = sum(len(b.slots) for b in banks.values())
     n_items = sum(len(s.variants) for b in banks.values() for s in b.slots)
     print(f"Post-test bank is valid: {len(banks)} modules, {n_slots} slots, {n_items} items ({folder}).")
+    return 0
+
+
+def _check_anchors(args: argparse.Namespace, course: Course) -> int:
+    """Validate the anchored rubric (issue 13) against the rubric and reflections; 1 if it has problems.
+
+    Like the bank, the default ``assessment/rubric`` is absent from the learner edition, so its
+    absence is only noted; a folder named with ``--anchors`` must exist and cover every reflection.
+    """
+    from affirming_care.anchors import anchors_root, load_anchors, summary
+
+    folder = getattr(args, "anchors", None) or anchors_root()
+    if getattr(args, "anchors", None) is None and not folder.is_dir():
+        print(f"No anchored rubric at {folder}; skipped (the learner edition has none).")
+        return 0
+    reflections = {mid: m.reflection for mid, m in course.modules.items() if m.reflection}
+    try:
+        found = load_anchors(course.rubric, reflections, folder)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} anchored-rubric problem(s) found.", file=sys.stderr)
+        return 1
+    modules, exemplars = summary(found.values())
+    print(f"Anchored rubric is valid: {modules} modules, {exemplars} exemplars ({folder}).")
     return 0
 
 
@@ -117,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content", type=Path, default=None, help="content folder (default: the course's)")
     p.add_argument(
         "--bank", type=Path, default=None, help="post-test bank folder (default: assessment/posttest)"
+    )
+    p.add_argument(
+        "--anchors", type=Path, default=None, help="anchored-rubric folder (default: assessment/rubric)"
     )
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
