@@ -90,7 +90,9 @@ class ModuleAnchors(Strict):
                 return e
         raise KeyError(f"{self.module} has no {quality!r} exemplar")
 
-    def problems(self, rubric: Rubric, reflection: Reflection | None) -> list[tuple[tuple[str | int, ...], str]]:
+    def problems(
+        self, rubric: Rubric, reflection: Reflection | None
+    ) -> list[tuple[tuple[str | int, ...], str]]:
         """What the field types cannot say, as (field path, message) pairs the loader maps to lines."""
         criteria = [c.id for c in rubric.criteria]
         found: list[tuple[tuple[str | int, ...], str]] = []
@@ -98,10 +100,14 @@ class ModuleAnchors(Strict):
         for cid, levels in self.anchors.items():
             got = [lv.score for lv in levels]
             if got != [0, 1, 2, 3]:
-                found.append((("anchors", cid), f"needs four levels with scores 0, 1, 2, 3 in order; got {got}"))
+                found.append(
+                    (("anchors", cid), f"needs four levels with scores 0, 1, 2, 3 in order; got {got}")
+                )
         qualities = [e.quality for e in self.exemplars]
         if sorted(qualities) != sorted(QUALITIES):
-            found.append((("exemplars",), f"needs one weak, one adequate and one strong exemplar; got {qualities}"))
+            found.append(
+                (("exemplars",), f"needs one weak, one adequate and one strong exemplar; got {qualities}")
+            )
         for i, e in enumerate(self.exemplars):
             found += _criteria_problems(("exemplars", i, "scores"), list(e.scores), criteria)
             if reflection is not None:
@@ -119,10 +125,18 @@ class ModuleAnchors(Strict):
             totals = [self.exemplar(q).total for q in QUALITIES]
             if not totals[0] < totals[1] < totals[2]:
                 found.append(
-                    (("exemplars",), f"reference totals must rise from weak to adequate to strong; got {totals}")
+                    (
+                        ("exemplars",),
+                        f"reference totals must rise from weak to adequate to strong; got {totals}",
+                    )
                 )
         if reflection is not None and self.reflection != reflection.id:
-            found.append((("reflection",), f"is {self.reflection!r} but {self.module}'s reflection is {reflection.id!r}"))
+            found.append(
+                (
+                    ("reflection",),
+                    f"is {self.reflection!r} but {self.module}'s reflection is {reflection.id!r}",
+                )
+            )
         return found
 
 
@@ -159,7 +173,9 @@ def load_module_anchors(path: Path, rubric: Rubric, reflection: Reflection | Non
     if path.stem != anchors.module:
         found.append((("module",), f"is {anchors.module!r} but the file is {path.name}"))
     if found:
-        raise ContentError([Problem(path, line_of(_LINES[path], loc), _field(loc), msg) for loc, msg in found])
+        raise ContentError(
+            [Problem(path, line_of(_LINES[path], loc), _field(loc), msg) for loc, msg in found]
+        )
     return anchors
 
 
@@ -184,7 +200,9 @@ def load_anchors(
         if path.suffix not in (".yml", ".yaml"):
             continue
         if not ANCHOR_FILE.match(path.name):
-            problems.append(Problem(path, 1, "", "an anchors file is named for its module, m00.yml to m12.yml"))
+            problems.append(
+                Problem(path, 1, "", "an anchors file is named for its module, m00.yml to m12.yml")
+            )
             continue
         if path.stem not in reflections:
             problems.append(Problem(path, 1, "", f"no module {path.stem!r} with a reflection in the content"))
@@ -196,7 +214,9 @@ def load_anchors(
     if complete:
         for mid in sorted(set(reflections) - set(found)):
             if not (folder / f"{mid}.yml").exists():
-                problems.append(Problem(folder / f"{mid}.yml", 1, "", f"missing: {mid} has a reflection but no anchors"))
+                problems.append(
+                    Problem(folder / f"{mid}.yml", 1, "", f"missing: {mid} has a reflection but no anchors")
+                )
     if problems:
         raise ContentError(problems)
     return found
@@ -230,15 +250,9 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def anchors_html(anchors: ModuleAnchors, rubric: Rubric, *, heading_level: int = 2) -> str:
-    """The anchors table and the three exemplars with their reference scores, as an HTML fragment.
-
-    Every piece of text is escaped; the fragment has no script and no style of its own.
-    """
-    h, h2 = f"h{heading_level}", f"h{heading_level + 1}"
-    out = [f"<section aria-labelledby='anchors-{_e(anchors.module)}'>"]
-    out.append(f"<{h} id='anchors-{_e(anchors.module)}'>What each score looks like for this prompt</{h}>")
-    out.append("<table><caption>Anchored levels, by criterion</caption>")
+def levels_table_html(anchors: ModuleAnchors, rubric: Rubric) -> str:
+    """The anchored levels alone, one row per criterion, one column per score (no exemplars)."""
+    out = ["<table><caption>Anchored levels, by criterion</caption>"]
     out.append("<thead><tr><th scope='col'>Criterion</th>")
     out += [f"<th scope='col'>{n}</th>" for n in range(4)]
     out.append("</tr></thead><tbody>")
@@ -247,18 +261,34 @@ def anchors_html(anchors: ModuleAnchors, rubric: Rubric, *, heading_level: int =
         out += [f"<td>{_e(lv.text)}</td>" for lv in anchors.anchors.get(c.id, [])]
         out.append("</tr>")
     out.append("</tbody></table>")
+    return "".join(out)
+
+
+def anchors_html(anchors: ModuleAnchors, rubric: Rubric, *, heading_level: int = 2) -> str:
+    """The anchors table and the three exemplars with their reference scores, as an HTML fragment.
+
+    Every piece of text is escaped; the fragment has no script and no style of its own.
+    """
+    h, h2 = f"h{heading_level}", f"h{heading_level + 1}"
+    out = [f"<section aria-labelledby='anchors-{_e(anchors.module)}'>"]
+    out.append(f"<{h} id='anchors-{_e(anchors.module)}'>What each score looks like for this prompt</{h}>")
+    out.append(levels_table_html(anchors, rubric))
     out.append(f"<{h}>Exemplars (fictional), with reference scores</{h}>")
     for q in QUALITIES:
         e = anchors.exemplar(q)
         out.append("<div class='exemplar'>")
-        out.append(f"<{h2}>{_e(q.capitalize())} answer: {e.total} of {rubric.max_points} ({e.words} words)</{h2}>")
+        out.append(
+            f"<{h2}>{_e(q.capitalize())} answer: {e.total} of {rubric.max_points} ({e.words} words)</{h2}>"
+        )
         out.append(f"<blockquote>{_e(e.text)}</blockquote>")
         out.append(f"<table><caption>Reference scores for the {_e(q)} answer</caption>")
         out.append("<thead><tr><th scope='col'>Criterion</th><th scope='col'>Score</th>")
         out.append("<th scope='col'>Why</th></tr></thead><tbody>")
         for c in rubric.criteria:
             s = e.scores[c.id]
-            out.append(f"<tr><th scope='row'>{_e(c.title)}</th><td>{s.score}</td><td>{_e(s.rationale)}</td></tr>")
+            out.append(
+                f"<tr><th scope='row'>{_e(c.title)}</th><td>{s.score}</td><td>{_e(s.rationale)}</td></tr>"
+            )
         out.append("</tbody></table></div>")
     out.append("</section>")
     return "\n".join(out)
@@ -314,6 +344,26 @@ def after_self_score_html(module: str, self_scores: dict[str, int], folder: Path
         f"<th scope='col'>You gave</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return mine + "\n" + anchors_html(anchors, rubric, heading_level=3)
+
+
+def write_grader_pages(out: Path, modules: Iterable[str], folder: Path | None = None) -> list[Path]:
+    """``out/mNN.html`` for each module that has anchors; the pages graders open beside formgrader."""
+    from affirming_care.loader import cached_course
+
+    course = cached_course()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for mid in modules:
+        anchors = course_anchors(mid, folder)
+        reflection = course.module(mid).reflection
+        if anchors is None or reflection is None:
+            continue
+        page = out / f"{mid}.html"
+        page.write_text(
+            grader_html(anchors, course.rubric, reflection, course.module(mid).meta.title), encoding="utf-8"
+        )
+        written.append(page)
+    return written
 
 
 def summary(found: Iterable[ModuleAnchors]) -> tuple[int, int]:
