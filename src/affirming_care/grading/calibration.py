@@ -197,7 +197,7 @@ def read_sheet(path: Path, criteria: Sequence[str], items: Sequence[str]) -> Sco
     for item in items:
         if item not in scores and not any(p.field == "item" for p in problems):
             problems.append(
-                SheetProblem(path, len(rows) + 1, "item", f"{item!r} is missing; every item needs a row")
+                SheetProblem(path, len(rows) + 2, "item", f"{item!r} is missing; every item needs a row")
             )
     if problems:
         raise SheetError(problems)
