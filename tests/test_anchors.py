@@ -18,6 +18,7 @@ from affirming_care.anchors import (
     load_anchors,
     load_module_anchors,
     word_count,
+    write_grader_pages,
 )
 from affirming_care.loader import ContentError, load_course
 from test_language import STIGMA
@@ -177,3 +178,13 @@ def test_exemplars_use_the_course_language_and_disclose_no_personal_history() ->
         text = path.read_text(encoding="utf-8")
         assert not STIGMA.search(text), (path.name, STIGMA.search(text))
         assert not personal.search(text), (path.name, personal.search(text))
+
+
+def test_grader_pages_are_written_for_the_modules_asked_for(tmp_path: Path) -> None:
+    written = write_grader_pages(tmp_path / "rubric", ["m02", "m10"])
+
+    assert [p.name for p in written] == ["m02.html", "m10.html"]
+    page = written[1].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<html lang='en'>" in page
+    assert page.count("<caption>Reference scores for the") == 3
+    assert write_grader_pages(tmp_path / "none", ["m02"], folder=tmp_path / "no-anchors") == []

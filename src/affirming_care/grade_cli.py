@@ -320,6 +320,7 @@ def cmd_formgrader(args: argparse.Namespace) -> int:
     console.print(
         "Starting JupyterLab in the course folder. Open the link it prints, then "
         "[bold]Nbgrader > Formgrader[/bold]. Each reflection has the rubric right above it. "
+        "The anchored rubric for graders: [bold]affirming_care grade rubric[/bold] writes rubric/mNN.html here. "
         "Press Ctrl+C here to stop."
     )
     if args.dry_run:
