@@ -28,7 +28,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
     bank = _check_bank(args, course.curriculum.ids)
-    return max(bank, _check_anchors(args, course))
+    return max(bank, _check_anchors(args, course), _check_facilitator_cases(args, course))
 
 
 def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:
@@ -78,6 +78,41 @@ def _check_anchors(args: argparse.Namespace, course: Course) -> int:
         return 1
     modules, exemplars = summary(found.values())
     print(f"Anchored rubric is valid: {modules} modules, {exemplars} exemplars ({folder}).")
+    return 0
+
+
+def _check_facilitator_cases(args: argparse.Namespace, course: Course) -> int:
+    """Validate the facilitator-only cases (issue 13) like content cases; 1 if any has problems."""
+    from affirming_care.facilitator_cases import cases_root, load_facilitator_cases
+
+    folder = getattr(args, "facilitator_cases", None) or cases_root()
+    if getattr(args, "facilitator_cases", None) is None and not folder.is_dir():
+        print(f"No facilitator cases at {folder}; skipped (the learner edition has none).")
+        return 0
+    try:
+        found = load_facilitator_cases(course, folder)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} facilitator-case problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"Facilitator cases are valid: {len(found)} case(s) ({folder}).")
+    return 0
+
+
+def cmd_facilitator_cases(args: argparse.Namespace) -> int:
+    """Write one page per facilitator-only case, to show on a shared screen in a session."""
+    from affirming_care.facilitator_cases import load_facilitator_cases, write_case_pages
+
+    try:
+        course = load_course(args.content)
+        cases = load_facilitator_cases(course, args.cases)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 1
+    for page in write_case_pages(args.out, cases):
+        print(f"wrote {page}")
     return 0
 
 
@@ -147,7 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--anchors", type=Path, default=None, help="anchored-rubric folder (default: assessment/rubric)"
     )
+    p.add_argument(
+        "--facilitator-cases",
+        type=Path,
+        default=None,
+        help="facilitator-only case folder (default: assessment/facilitator-cases)",
+    )
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("facilitator-cases", help="write the facilitator-only cases as pages to show a group")
+    p.add_argument("--out", type=Path, required=True, help="folder for the pages (keep it from learners)")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument(
+        "--cases", type=Path, default=None, help="case folder (default: assessment/facilitator-cases)"
+    )
+    p.set_defaults(func=cmd_facilitator_cases)
     p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
     p.add_argument("--content", type=Path, default=None)
     p.add_argument("--notebooks", type=Path, default=Path(__file__).resolve().parents[2] / "notebooks")
