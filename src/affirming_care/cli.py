@@ -56,6 +56,13 @@ def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int
     return 0
 
 
+def _own_content(course: Course) -> bool:
+    """Whether the content checked is this checkout's own ``content/`` (not a fixture or a copy)."""
+    from affirming_care.content import CONTENT_ROOT
+
+    return course.root.resolve() == CONTENT_ROOT.resolve()
+
+
 def _check_anchors(args: argparse.Namespace, course: Course) -> int:
     """Validate the anchored rubric (issue 13) against the rubric and reflections; 1 if it has problems.
 
@@ -67,6 +74,9 @@ def _check_anchors(args: argparse.Namespace, course: Course) -> int:
     folder = getattr(args, "anchors", None) or anchors_root()
     if getattr(args, "anchors", None) is None and not folder.is_dir():
         print(f"No anchored rubric at {folder}; skipped (the learner edition has none).")
+        return 0
+    if getattr(args, "anchors", None) is None and not _own_content(course):
+        print(f"Anchored rubric skipped: {course.root} is not the course's own content (use --anchors DIR).")
         return 0
     reflections = {mid: m.reflection for mid, m in course.modules.items() if m.reflection}
     try:
@@ -88,6 +98,9 @@ def _check_facilitator_cases(args: argparse.Namespace, course: Course) -> int:
     folder = getattr(args, "facilitator_cases", None) or cases_root()
     if getattr(args, "facilitator_cases", None) is None and not folder.is_dir():
         print(f"No facilitator cases at {folder}; skipped (the learner edition has none).")
+        return 0
+    if getattr(args, "facilitator_cases", None) is None and not _own_content(course):
+        print(f"Facilitator cases skipped: {course.root} is not the course's own content.")
         return 0
     try:
         found = load_facilitator_cases(course, folder)

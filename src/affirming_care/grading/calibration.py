@@ -164,6 +164,39 @@ def _row_scores(
     return scores
 
 
+def _csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            reader.fieldnames = header
+            return header, list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SheetError([SheetProblem(path, 1, "", f"cannot be read as a UTF-8 CSV file: {exc}")]) from None
+
+
+def _sheet_scores(
+    path: Path, rows: list[dict[str, str]], criteria: Sequence[str], items: Sequence[str]
+) -> tuple[Scores, list[SheetProblem]]:
+    problems: list[SheetProblem] = []
+    scores: Scores = {}
+    for line, row in enumerate(rows, start=2):
+        item = (row.get("item") or "").strip()
+        if item not in items:
+            problems.append(SheetProblem(path, line, "item", f"{item!r} is not an item of this round"))
+        elif item in scores:
+            problems.append(SheetProblem(path, line, "item", f"{item!r} is scored twice"))
+        else:
+            scores[item] = _row_scores(path, line, row, criteria, problems)
+    if not any(p.field == "item" for p in problems):
+        problems += [
+            SheetProblem(path, len(rows) + 2, "item", f"{item!r} is missing; every item needs a row")
+            for item in items
+            if item not in scores
+        ]
+    return scores, problems
+
+
 def read_sheet(path: Path, criteria: Sequence[str], items: Sequence[str]) -> Scores | None:
     """One grader's scores, or None if the sheet has not been started (every score blank).
 
@@ -171,34 +204,13 @@ def read_sheet(path: Path, criteria: Sequence[str], items: Sequence[str]) -> Sco
     unknown or repeated item, a score that is not 0 to 3, a blank score in a sheet that was
     started, an item left out.
     """
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            reader.fieldnames = header
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SheetError([SheetProblem(path, 1, "", f"cannot be read as a UTF-8 CSV file: {exc}")]) from None
+    header, rows = _csv_rows(path)
     problems = _header_problems(path, header, criteria)
     if problems:
         raise SheetError(problems)
     if all(not (r.get(c) or "").strip() for r in rows for c in criteria):
         return None
-    scores: Scores = {}
-    for line, row in enumerate(rows, start=2):
-        item = (row.get("item") or "").strip()
-        if item not in items:
-            problems.append(SheetProblem(path, line, "item", f"{item!r} is not an item of this round"))
-            continue
-        if item in scores:
-            problems.append(SheetProblem(path, line, "item", f"{item!r} is scored twice"))
-            continue
-        scores[item] = _row_scores(path, line, row, criteria, problems)
-    for item in items:
-        if item not in scores and not any(p.field == "item" for p in problems):
-            problems.append(
-                SheetProblem(path, len(rows) + 2, "item", f"{item!r} is missing; every item needs a row")
-            )
+    scores, problems = _sheet_scores(path, rows, criteria, items)
     if problems:
         raise SheetError(problems)
     return scores
@@ -462,9 +474,8 @@ def _disagreements(
     return sorted(out, key=lambda d: (-d.spread, d.item))
 
 
-def report(root: Path, name: str | None = None, *, top: int = 5) -> Report:
-    """Read a round's sheets and compute its agreement figures; also write ``report.csv`` beside them."""
-    rnd, folder = load_round(root, name)
+def _read_sheets(folder: Path, rnd: Round) -> tuple[dict[str, Scores], list[str]]:
+    """Every filled sheet (grader → scores) and the names of sheets not started; SheetError if any is bad."""
     sheets: dict[str, Scores] = {}
     not_started: list[str] = []
     problems: list[SheetProblem] = []
@@ -485,24 +496,36 @@ def report(root: Path, name: str | None = None, *, top: int = 5) -> Report:
             f"A report needs two or more filled score sheets in {folder / 'sheets'}; "
             f"filled: {sorted(sheets) or 'none'}, not started: {not_started or 'none'}."
         )
-    reference = {k: v for k, v in json.loads((folder / "reference.json").read_text(encoding="utf-8")).items()}
+    return sheets, not_started
+
+
+def _figures(
+    rnd: Round, sheets: dict[str, Scores], reference: dict[str, dict[str, int]]
+) -> tuple[list[Agreement], list[Agreement]]:
+    """Per criterion: every pair of graders on every item; each grader and the reference on exemplars."""
     graders = sorted(sheets)
+    ids = rnd.item_ids
+    ref_ids = [i for i in ids if i in reference]
     pairs, against = [], []
     for c in rnd.criteria:
         for g1, g2 in combinations(graders, 2):
-            ids = rnd.item_ids
             pairs.append(
                 agreement(g1, g2, c, [sheets[g1][i][c] for i in ids], [sheets[g2][i][c] for i in ids])
             )
-        ref_ids = [i for i in rnd.item_ids if i in reference]
         for g in graders:
-            against.append(
-                agreement(
-                    g, REFERENCE, c, [sheets[g][i][c] for i in ref_ids], [reference[i][c] for i in ref_ids]
-                )
-            )
+            mine, ref = [sheets[g][i][c] for i in ref_ids], [reference[i][c] for i in ref_ids]
+            against.append(agreement(g, REFERENCE, c, mine, ref))
+    return pairs, against
+
+
+def report(root: Path, name: str | None = None, *, top: int = 5) -> Report:
+    """Read a round's sheets and compute its agreement figures; also write ``report.csv`` beside them."""
+    rnd, folder = load_round(root, name)
+    sheets, not_started = _read_sheets(folder, rnd)
+    reference: dict[str, dict[str, int]] = json.loads((folder / "reference.json").read_text(encoding="utf-8"))
+    pairs, against = _figures(rnd, sheets, reference)
     dis = [d for d in _disagreements(rnd, sheets, reference) if d.spread > 0][:top]
-    result = Report(rnd, graders, not_started, pairs, against, dis)
+    result = Report(rnd, sorted(sheets), not_started, pairs, against, dis)
     result.path = write_report_csv(folder / "report.csv", result)
     return result
 
