@@ -321,7 +321,8 @@ def after_self_score_html(module: str, self_scores: dict[str, int], folder: Path
     """For a self-paced learner, *after* they have scored their own reflection: the anchors and exemplars.
 
     The seam for the widget engine (issue 13): call it only once the learner has written their
-    reflection and recorded a score for every criterion (``self_scores``, criterion id → 0 to 3);
+    reflection and recorded a score for every criterion (``self_scores``, criterion id → 0 to 3:
+    the answer store's ``ReflectionRecord.self_assessment``, once it has every criterion);
     it raises ValueError if a criterion is missing, so it cannot be shown before. Returns None when no
     anchors are installed, as in a learner edition built without ``assessment/``: the caller then
     shows nothing extra. The HTML is escaped and has no script.
