@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from affirming_care import paths
-from affirming_care.loader import ContentError, load_course
+from affirming_care.loader import ContentError, Course, load_course
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -28,7 +28,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
-    return _check_bank(args, course.curriculum.ids)
+    bank = _check_bank(args, course.curriculum.ids)
+    return max(bank, _check_anchors(args, course), _check_facilitator_cases(args, course))
 
 
 def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:
@@ -53,6 +54,79 @@ def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int
     n_slots = sum(len(b.slots) for b in banks.values())
     n_items = sum(len(s.variants) for b in banks.values() for s in b.slots)
     print(f"Post-test bank is valid: {len(banks)} modules, {n_slots} slots, {n_items} items ({folder}).")
+    return 0
+
+
+def _own_content(course: Course) -> bool:
+    """Whether the content checked is this checkout's own ``content/`` (not a fixture or a copy)."""
+    from affirming_care.content import CONTENT_ROOT
+
+    return course.root.resolve() == CONTENT_ROOT.resolve()
+
+
+def _check_anchors(args: argparse.Namespace, course: Course) -> int:
+    """Validate the anchored rubric (issue 13) against the rubric and reflections; 1 if it has problems.
+
+    Like the bank, the default ``assessment/rubric`` is absent from the learner edition, so its
+    absence is only noted; a folder named with ``--anchors`` must exist and cover every reflection.
+    """
+    from affirming_care.anchors import anchors_root, load_anchors, summary
+
+    folder = getattr(args, "anchors", None) or anchors_root()
+    if getattr(args, "anchors", None) is None and not folder.is_dir():
+        print(f"No anchored rubric at {folder}; skipped (the learner edition has none).")
+        return 0
+    if getattr(args, "anchors", None) is None and not _own_content(course):
+        print(f"Anchored rubric skipped: {course.root} is not the course's own content (use --anchors DIR).")
+        return 0
+    reflections = {mid: m.reflection for mid, m in course.modules.items() if m.reflection}
+    try:
+        found = load_anchors(course.rubric, reflections, folder)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} anchored-rubric problem(s) found.", file=sys.stderr)
+        return 1
+    modules, exemplars = summary(found.values())
+    print(f"Anchored rubric is valid: {modules} modules, {exemplars} exemplars ({folder}).")
+    return 0
+
+
+def _check_facilitator_cases(args: argparse.Namespace, course: Course) -> int:
+    """Validate the facilitator-only cases (issue 13) like content cases; 1 if any has problems."""
+    from affirming_care.facilitator_cases import cases_root, load_facilitator_cases
+
+    folder = getattr(args, "facilitator_cases", None) or cases_root()
+    if getattr(args, "facilitator_cases", None) is None and not folder.is_dir():
+        print(f"No facilitator cases at {folder}; skipped (the learner edition has none).")
+        return 0
+    if getattr(args, "facilitator_cases", None) is None and not _own_content(course):
+        print(f"Facilitator cases skipped: {course.root} is not the course's own content.")
+        return 0
+    try:
+        found = load_facilitator_cases(course, folder)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(exc.problems)} facilitator-case problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"Facilitator cases are valid: {len(found)} case(s) ({folder}).")
+    return 0
+
+
+def cmd_facilitator_cases(args: argparse.Namespace) -> int:
+    """Write one page per facilitator-only case, to show on a shared screen in a session."""
+    from affirming_care.facilitator_cases import load_facilitator_cases, write_case_pages
+
+    try:
+        course = load_course(args.content)
+        cases = load_facilitator_cases(course, args.cases)
+    except ContentError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 1
+    for page in write_case_pages(args.out, cases):
+        print(f"wrote {page}")
     return 0
 
 
@@ -130,7 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--bank", type=Path, default=None, help="post-test bank folder (default: assessment/posttest)"
     )
+    p.add_argument(
+        "--anchors", type=Path, default=None, help="anchored-rubric folder (default: assessment/rubric)"
+    )
+    p.add_argument(
+        "--facilitator-cases",
+        type=Path,
+        default=None,
+        help="facilitator-only case folder (default: assessment/facilitator-cases)",
+    )
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("facilitator-cases", help="write the facilitator-only cases as pages to show a group")
+    p.add_argument("--out", type=Path, required=True, help="folder for the pages (keep it from learners)")
+    p.add_argument("--content", type=Path, default=None)
+    p.add_argument(
+        "--cases", type=Path, default=None, help="case folder (default: assessment/facilitator-cases)"
+    )
+    p.set_defaults(func=cmd_facilitator_cases)
     p = sub.add_parser("assignments", help="build nbgrader source assignments from the content")
     p.add_argument("--content", type=Path, default=None)
     p.add_argument("--notebooks", type=Path, default=paths.course_root() / "notebooks")

@@ -11,6 +11,8 @@
     grade feedback    one HTML page per learner: scores, comments, rubric (never the key)
     grade export      nbgrader CSV, Canvas and Moodle gradebooks, completion report
     grade rehearse    a synthetic cohort to practise on
+    grade rubric      the anchored rubric pages graders read beside the formgrader
+    grade calibrate   a calibration round: setup, then report how graders agree
 
 The work is done in ``affirming_care.grading`` (one module per step); this module only
 reads arguments and shows results.
@@ -328,6 +330,7 @@ def cmd_formgrader(args: argparse.Namespace) -> int:
     console.print(
         "Starting JupyterLab in the course folder. Open the link it prints, then "
         "[bold]Nbgrader > Formgrader[/bold]. Each reflection has the rubric right above it. "
+        "The anchored rubric for graders: [bold]affirming_care grade rubric[/bold] writes rubric/mNN.html here. "
         "Press Ctrl+C here to stop."
     )
     if args.dry_run:
@@ -550,6 +553,10 @@ def register(subparsers: Any) -> None:
         help="hand in to a folder made by `grade init` (only ever one kept for practice)",
     )
     p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
+
+    from affirming_care.calibration_cli import register as register_calibration  # issue 13
+
+    register_calibration(steps, course, guarded)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
