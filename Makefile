@@ -25,7 +25,7 @@ course: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks book/_theme
 	$(BIN)/ruff format --check src tests benchmarks book/_theme
-	$(BIN)/mypy src/affirming_care/grading
+	$(BIN)/mypy src/affirming_care
 	$(BIN)/affirming_care check
 	$(BIN)/affirming_care assignments --check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest

@@ -52,7 +52,7 @@ def objectives_cell(notebook: Path) -> str:
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith(OBJECTIVES_HEADING):
-            return cell.source.strip()
+            return str(cell.source).strip()
     raise ValueError(f"{notebook}: no markdown cell starts with {OBJECTIVES_HEADING!r}")
 
 
@@ -70,7 +70,7 @@ def build_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> nbf
     if reflection is None:
         raise ValueError(f"{mid} has no reflection.yml; every module's assignment needs one")
     check_points = sum(q.points for q in questions)
-    nb = new_notebook()
+    nb: nbformat.NotebookNode = new_notebook()
     nb.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},

@@ -92,11 +92,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         console.print(table)
         if dash.misconceptions:
             console.print("[bold]To take up in the next session[/bold] (most chosen first):")
-            for m in dash.misconceptions[:5]:
+            for mis in dash.misconceptions[:5]:
                 console.print(
                     esc(
-                        f"  {round(100 * m.share)}% chose {m.letter} ({m.verdict}) in {m.module}: "
-                        f"{m.item_title[:90]}"
+                        f"  {round(100 * mis.share)}% chose {mis.letter} ({mis.verdict}) in {mis.module}: "
+                        f"{mis.item_title[:90]}"
                     ),
                     highlight=False,
                 )

@@ -481,7 +481,7 @@ def register(subparsers: Any) -> None:
     )
 
     def step(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        p = steps.add_parser(name, parents=[course], help=help, description=help)
+        p: argparse.ArgumentParser = steps.add_parser(name, parents=[course], help=help, description=help)
         p.set_defaults(func=guarded(func))
         return p
 

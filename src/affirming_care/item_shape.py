@@ -253,7 +253,7 @@ def row(name: str, shape: Shape) -> tuple[str, ...]:
 def table(items: Sequence[Item], order: Order = stored_order) -> str:
     """A plain-text table: one row per group, in first-seen order, then the whole set."""
     groups = list(dict.fromkeys(i.group for i in items))
-    rows = [COLUMNS]
+    rows: list[tuple[str, ...]] = [COLUMNS]
     if groups != [""]:
         rows += [row(g, measure([i for i in items if i.group == g], order)) for g in groups]
     rows.append(row("all", measure(items, order)))

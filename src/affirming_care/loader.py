@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from affirming_care._yaml import YamlSyntaxError, line_of, load_with_lines
 from affirming_care.content import (
@@ -66,7 +67,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _expected(err: dict[str, Any]) -> str:
+def _expected(err: ErrorDetails) -> str:
     """Pydantic's message, said the way an author needs it."""
     kind, msg = err["type"], err["msg"]
     if kind == "missing":
@@ -81,7 +82,7 @@ def _expected(err: dict[str, Any]) -> str:
         return "expected text; YAML reads yes, no, on and off as true or false, so put the text in quotes"
     if kind == "string_type":
         return f"expected text; got {err.get('input')!r}"
-    return msg.removeprefix("Value error, ")
+    return str(msg).removeprefix("Value error, ")
 
 
 _LINES: dict[Path, dict[tuple[Any, ...], int]] = {}

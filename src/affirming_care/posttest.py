@@ -325,7 +325,7 @@ def load_banks(folder: Path | None = None, known_points: Collection[str] | None 
             continue
         for i, slot in enumerate(bank.slots):
             for gp in slot.guide_points if known_points is not None else []:
-                if gp not in known_points:
+                if known_points is not None and gp not in known_points:
                     where = f"slots[{i}].guide_points"
                     problems.append(
                         Problem(

@@ -35,11 +35,11 @@ TAG_WORDS = {
 
 def md(text: str) -> str:
     """Markdown to HTML. Raw HTML in content is escaped, never passed through."""
-    return _md.render(text).strip()
+    return str(_md.render(text)).strip()
 
 
 def md_inline(text: str) -> str:
-    return _md.renderInline(text)
+    return str(_md.renderInline(text))
 
 
 Summaries = Mapping[str, str]

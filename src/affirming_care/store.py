@@ -312,4 +312,4 @@ class AnswerStore:
 
 
 def as_json_dict(data: AnswerFile) -> dict[str, Any]:
-    return json.loads(data.model_dump_json())
+    return data.model_dump(mode="json")
