@@ -41,3 +41,20 @@ c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 # Never run a learner's notebook for long, and never stop grading on one bad notebook.
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
+
+# Grade without running learners' notebooks: nbgrader's Execute step is replaced by one that
+# grades each check from the submitted answer file against the keys in source/ (nothing of the
+# hand-in runs, no kernel starts), so `nbgrader autograde` and the formgrader's autograde button
+# grade as `affirming_care grade autograde` does. nbgrader's list, with Execute, is
+# affirming_care.grading.answers_grader.EXECUTING: it runs every cell a learner handed in, as you.
+c.Autograde.autograde_preprocessors = [
+    "affirming_care.grading.answers_grader.GradeFromAnswerFile",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# A removed autograded cell is put back, so it is graded from the answer file, not lost.
+c.OverwriteCells.add_missing_cells = True
