@@ -56,5 +56,3 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# A removed autograded cell is put back, so it is graded from the answer file, not lost.
-c.OverwriteCells.add_missing_cells = True

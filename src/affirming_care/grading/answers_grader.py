@@ -22,7 +22,7 @@ from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
@@ -117,6 +117,35 @@ def grade_outputs(key: AnswerKey, given: SubmissionAnswers) -> list[NotebookNode
     return outputs
 
 
+MISSING_NOTE = (
+    "# This check's cell was missing from the hand-in. It was put back here\n"
+    "# and graded from the answer file, like every other check."
+)
+
+
+def _put_back_missing(nb: NotebookNode, keys: dict[str, AnswerKey]) -> None:
+    """Append an autograded cell for each key whose cell the learner removed, so it is graded too.
+
+    (nbgrader's own ``OverwriteCells.add_missing_cells`` fails when the cell before the removed
+    one is a locked cell that is not graded, as every "show" cell here is.)
+    """
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    for grade_id, key in keys.items():
+        if grade_id in present:
+            continue
+        cell = new_code_cell(MISSING_NOTE)
+        cell.metadata["nbgrader"] = {
+            "grade": True,
+            "grade_id": grade_id,
+            "locked": True,
+            "points": key.points,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        }
+        nb.cells.append(cell)
+
+
 def _is_grade_code(cell: NotebookNode) -> bool:
     return bool(cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"))
 
@@ -144,6 +173,7 @@ class GradeFromAnswerFile(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         keys, given = self._given(resources)
+        _put_back_missing(nb, keys)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta and "grade_id" not in meta:

@@ -94,8 +94,6 @@ def autograde_config(root: Path, *, execute_learner_code: bool = False) -> Confi
 
     config = load_config(root)
     config.Autograde.autograde_preprocessors = EXECUTING if execute_learner_code else NO_EXECUTION
-    # A removed autograded cell is put back, so it is graded (from the answer file), not lost.
-    config.OverwriteCells.add_missing_cells = True
     return config
 
 
