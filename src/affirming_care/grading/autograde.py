@@ -21,8 +21,9 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -279,6 +280,64 @@ class _Errors(logging.Handler):
         self.lines.append(record.getMessage().strip().splitlines()[-1] if record.getMessage().strip() else "")
 
 
+@dataclass
+class _Here:
+    """What grading in this process needs for every hand-in of one module, made once."""
+
+    root: Path
+    module: str
+    config: Config
+    coursedir: Any
+    keys: dict[str, dict[str, AnswerKey]]
+    logger: logging.Logger
+    session: Any = None
+
+
+def _grade_one(here: _Here, converter: type, sid: str, notes: list[str]) -> AutogradeOutcome:
+    """nbgrader's Autograde of one hand-in, its checks graded from the answer file read here, once."""
+    from nbgrader.converters.base import NbGraderException
+
+    from affirming_care.grading.answers_grader import Given, read_submission_answers
+
+    start = time.perf_counter()
+    folder = here.root / "submitted" / sid / here.module
+    given = read_submission_answers(folder, here.module, question_ids(here.keys))
+    here.coursedir.student_id = sid
+    app = converter(coursedir=here.coursedir, config=here.config, log=here.logger)
+    app.force, app.create_student = True, True
+    app.given = Given(here.keys, given)
+    errors = _Errors()
+    here.logger.addHandler(errors)
+    try:
+        here.logger.info("--- autograde %s %s (from the answer file, nothing run)", here.module, sid)
+        app.start()
+        outcome = AutogradeOutcome(sid, "graded", notes=notes + given.notes)
+    except NbGraderException as exc:
+        if here.session is not None:
+            here.session.db.rollback()
+        reason = next((x for x in errors.lines if x), str(exc) or "unknown error")
+        outcome = AutogradeOutcome(sid, "failed", reason=reason, notes=notes + given.notes)
+    finally:
+        here.logger.removeHandler(errors)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+@contextmanager
+def _logging_to(name: str, log: Path) -> Iterator[logging.Logger]:
+    logger = logging.getLogger(name)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = logging.FileHandler(log)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
 def _grade_here(
     root: Path,
     module: str,
@@ -286,52 +345,31 @@ def _grade_here(
     log: Path,
     on_done: Callable[[AutogradeOutcome], None] | None,
 ) -> list[AutogradeOutcome]:
-    """Grade each hand-in from its answer file, one after another, in this process; run nothing of it."""
-    from nbgrader.converters.base import NbGraderException
+    """Grade each hand-in from its answer file, one after another, in this process; run nothing of it.
+
+    Every hand-in shares one gradebook session and one schema validator (``fast_nbgrader``).
+    """
     from nbgrader.coursedir import CourseDirectory
 
-    from affirming_care.grading.answers_grader import Given, read_submission_answers
+    from affirming_care.grading.fast_nbgrader import cached_schema_checks, one_gradebook_session
 
     ensure_tools_on_path()
     config = autograde_config(root)
-    keys: dict[str, dict[str, AnswerKey]] = module_keys(root / "source", module)
-    known = question_ids(keys)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = module
-    logger = logging.getLogger(f"affirming_care.autograde.{module}")
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    handler = logging.FileHandler(log)
-    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
-    logger.addHandler(handler)
     converter = _nbgrader_autograde_class()
     outcomes = []
-    try:
+    with (
+        _logging_to(f"affirming_care.autograde.{module}", log) as logger,
+        one_gradebook_session(coursedir.db_url, coursedir.course_id) as session,
+        cached_schema_checks(),
+    ):
+        here = _Here(root, module, config, coursedir, module_keys(root / "source", module), logger, session)
         for sid, notes in todo.items():
-            start = time.perf_counter()
-            given = read_submission_answers(root / "submitted" / sid / module, module, known)
-            coursedir.student_id = sid
-            app = converter(coursedir=coursedir, config=config, log=logger)
-            app.force, app.create_student = True, True
-            app.given = Given(keys, given)
-            errors = _Errors()
-            logger.addHandler(errors)
-            try:
-                logger.info("--- autograde %s %s (from the answer file, nothing run)", module, sid)
-                app.start()
-                outcome = AutogradeOutcome(sid, "graded", notes=notes + given.notes)
-            except NbGraderException as exc:
-                reason = next((x for x in errors.lines if x), str(exc) or "unknown error")
-                outcome = AutogradeOutcome(sid, "failed", reason=reason, notes=notes + given.notes)
-            finally:
-                logger.removeHandler(errors)
-            outcome.seconds = time.perf_counter() - start
+            outcome = _grade_one(here, converter, sid, notes)
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
     return outcomes
 
 
