@@ -273,8 +273,10 @@ def cmd_zip_collect(args: argparse.Namespace) -> int:
 def cmd_autograde(args: argparse.Namespace) -> int:
     root = course_root(args.course)
     execute = args.execute_learner_code
-    jobs = check_jobs(args.jobs)
-    how = f"running learners' notebooks, {jobs} at a time" if execute else "from answer files, nothing run"
+    jobs = check_jobs(args.jobs, execute_learner_code=execute)
+    how = f"{jobs} at a time, " + (
+        "running learners' notebooks" if execute else "from answer files, nothing run"
+    )
     with progress_bar(f"Autograding {args.module} ({how})") as (start, advance):
         result = autograde(
             root,
@@ -291,7 +293,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     per = result.seconds / len(graded) if graded else 0.0
     console.print(
         f"Autograded {len(graded)} of {len(result.outcomes)} submission(s) in {result.seconds:.1f} s "
-        f"({per:.2f} s each{f', {result.jobs} at a time' if result.executed else ''}). "
+        f"({per:.2f} s each, {result.jobs} at a time). "
         f"nbgrader's log: {result.log}"
     )
     if unchanged:
@@ -510,7 +512,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--jobs",
         type=int,
-        help=f"with --execute-learner-code: notebooks run at once, 1 or more (default: {default_jobs()})",
+        help="hand-ins graded at once, 1 or more (default: one per core; "
+        f"{default_jobs()} with --execute-learner-code)",
     )
     p.add_argument("--learner", nargs="+", metavar="ID", help="only these learners")
     p.add_argument("--all", action="store_true", help="also submissions already autograded and unchanged")

@@ -23,7 +23,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -277,7 +277,14 @@ class _Errors(logging.Handler):
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage().strip().splitlines()[-1] if record.getMessage().strip() else "")
+        text = record.getMessage().strip()
+        if text:
+            self.lines.append(text.splitlines()[-1])
+
+    def reason(self) -> str:
+        """The error itself (a traceback's last line), not nbgrader's "There was an error ..." around it."""
+        generic = ("There was an error", "Please see")
+        return next((x for x in self.lines if not x.startswith(generic)), "")
 
 
 @dataclass
@@ -315,7 +322,7 @@ def _grade_one(here: _Here, converter: type, sid: str, notes: list[str]) -> Auto
     except NbGraderException as exc:
         if here.session is not None:
             here.session.db.rollback()
-        reason = next((x for x in errors.lines if x), str(exc) or "unknown error")
+        reason = errors.reason() or str(exc) or "unknown error"
         outcome = AutogradeOutcome(sid, "failed", reason=reason, notes=notes + given.notes)
     finally:
         here.logger.removeHandler(errors)
@@ -338,17 +345,9 @@ def _logging_to(name: str, log: Path) -> Iterator[logging.Logger]:
         handler.close()
 
 
-def _grade_here(
-    root: Path,
-    module: str,
-    todo: dict[str, list[str]],
-    log: Path,
-    on_done: Callable[[AutogradeOutcome], None] | None,
-) -> list[AutogradeOutcome]:
-    """Grade each hand-in from its answer file, one after another, in this process; run nothing of it.
-
-    Every hand-in shares one gradebook session and one schema validator (``fast_nbgrader``).
-    """
+@contextmanager
+def _grading_here(root: Path, module: str, log: Path) -> Iterator[tuple[_Here, type]]:
+    """Everything grading from answer files needs in one process: one gradebook session, one validator."""
     from nbgrader.coursedir import CourseDirectory
 
     from affirming_care.grading.fast_nbgrader import cached_schema_checks, one_gradebook_session
@@ -358,18 +357,73 @@ def _grade_here(
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = module
     converter = _nbgrader_autograde_class()
-    outcomes = []
     with (
         _logging_to(f"affirming_care.autograde.{module}", log) as logger,
         one_gradebook_session(coursedir.db_url, coursedir.course_id) as session,
         cached_schema_checks(),
     ):
-        here = _Here(root, module, config, coursedir, module_keys(root / "source", module), logger, session)
-        for sid, notes in todo.items():
-            outcome = _grade_one(here, converter, sid, notes)
-            outcomes.append(outcome)
+        yield (
+            _Here(root, module, config, coursedir, module_keys(root / "source", module), logger, session),
+            converter,
+        )
+
+
+_FORKED: dict[str, Any] = {}
+
+
+def _forked_start(root: str, module: str, log: str) -> None:
+    """Runs once in each forked worker: its own gradebook session (a database engine must not cross a fork)."""
+    from multiprocessing.util import Finalize
+
+    stack = ExitStack()
+    _FORKED["here"], _FORKED["converter"] = stack.enter_context(_grading_here(Path(root), module, Path(log)))
+    Finalize(None, stack.close, exitpriority=10)
+
+
+def _forked_grade(sid: str, notes: list[str]) -> AutogradeOutcome:
+    """Grade one hand-in in a worker. SQLite allows one writer at a time: a locked gradebook is retried."""
+    outcome = _grade_one(_FORKED["here"], _FORKED["converter"], sid, notes)
+    for attempt in range(3):
+        if outcome.status == "graded" or "database is locked" not in outcome.reason:
+            break
+        time.sleep(0.3 * (attempt + 1))
+        outcome = _grade_one(_FORKED["here"], _FORKED["converter"], sid, notes)
+    return outcome
+
+
+def _grade_here(
+    root: Path,
+    module: str,
+    todo: dict[str, list[str]],
+    jobs: int,
+    log: Path,
+    on_done: Callable[[AutogradeOutcome], None] | None,
+) -> list[AutogradeOutcome]:
+    """Grade each hand-in from its answer file; run nothing of it.
+
+    With ``jobs`` above 1, hand-ins are shared among that many workers forked from this process
+    (so they start with everything imported); each keeps one gradebook session for all its hand-ins.
+    """
+    outcomes = []
+    if jobs < 2 or len(todo) < 2:
+        with _grading_here(root, module, log) as (here, converter):
+            for sid, notes in todo.items():
+                outcomes.append(_grade_one(here, converter, sid, notes))
+                if on_done:
+                    on_done(outcomes[-1])
+        return outcomes
+    _nbgrader_autograde_class()  # imported once here, before the fork, not in each worker
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        mp_context=get_context("fork"),
+        initializer=_forked_start,
+        initargs=(str(root), module, str(log)),
+    ) as pool:
+        futures = [pool.submit(_forked_grade, sid, notes) for sid, notes in todo.items()]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
             if on_done:
-                on_done(outcome)
+                on_done(outcomes[-1])
     return outcomes
 
 
@@ -413,14 +467,13 @@ def _update_record(
     _write_autograde_record(root, module, record)
 
 
-def check_jobs(jobs: int | None) -> int:
-    """The number of worker processes for the executing path: None means the default; below 1 is refused."""
+def check_jobs(jobs: int | None, *, execute_learner_code: bool = False) -> int:
+    """How many hand-ins are graded at once: None means the default; below 1 is refused."""
+    default = default_jobs() if execute_learner_code else (os.cpu_count() or 1)
     if jobs is None:
-        return default_jobs()
+        return default
     if jobs < 1:
-        raise GradingError(
-            f"--jobs must be 1 or more (got {jobs}); leave it out for the default, {default_jobs()}."
-        )
+        raise GradingError(f"--jobs must be 1 or more (got {jobs}); leave it out for the default, {default}.")
     return jobs
 
 
@@ -437,22 +490,24 @@ def autograde(
 ) -> AutogradeResult:
     """Autograde the submissions of ``module``.
 
-    By default each hand-in is graded from its answer file in this process, one after another,
-    with nbgrader's bookkeeping and without running any of it (``jobs`` is then unused: there is
-    no kernel to wait for). ``execute_learner_code`` runs nbgrader's executing autograde in
-    ``jobs`` worker processes instead; it runs learners' code as you.
+    By default each hand-in is graded from its answer file, with nbgrader's bookkeeping and without
+    running any of it, ``jobs`` at a time (default: one per core) in workers forked from this
+    process. ``execute_learner_code`` runs nbgrader's executing autograde in ``jobs`` worker
+    processes instead; it runs learners' code as you.
     Submissions that cannot be graded (no notebook, an unreadable one) are skipped with a reason.
     Submissions already autograded and not handed in again are left alone unless ``again``:
     nbgrader marks a reflection you graded for review again whenever it regrades a submission.
     """
     require_released(root, module)
-    jobs = check_jobs(jobs) if execute_learner_code else 1
+    jobs = check_jobs(jobs, execute_learner_code=execute_learner_code)
     everyone = _chosen_learners(root, module, learners)
     record = read_autograde_record(root, module)
     todo, outcomes = _plan(root, module, everyone, record, again)
     _add_students(root, list(todo))
     log = state_path(root, f"autograde-{module}.log")
-    how = f"{jobs} worker(s), {EXECUTE_WARNING}" if execute_learner_code else "from answer files, nothing run"
+    how = f"{jobs} at a time, " + (
+        EXECUTE_WARNING if execute_learner_code else "from answer files, nothing run"
+    )
     log.write_text(f"autograde {module}: {len(todo)} submissions, {how}\n")
     if on_start:
         on_start(len(everyone))
@@ -466,7 +521,7 @@ def autograde(
             o.notes = todo[o.learner]
         outcomes.extend(graded)
     elif todo:
-        outcomes.extend(_grade_here(root, module, todo, log, on_done))
+        outcomes.extend(_grade_here(root, module, todo, jobs, log, on_done))
     seconds = time.perf_counter() - start
     outcomes.sort(key=lambda o: o.learner)
     _update_record(root, module, record, outcomes)
