@@ -293,8 +293,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     per = result.seconds / len(graded) if graded else 0.0
     console.print(
         f"Autograded {len(graded)} of {len(result.outcomes)} submission(s) in {result.seconds:.1f} s "
-        f"({per:.2f} s each, {result.jobs} at a time). "
-        f"nbgrader's log: {result.log}"
+        f"({per:.2f} s each, {result.jobs} at a time). nbgrader's log: {result.log}"
     )
     if unchanged:
         console.print(
