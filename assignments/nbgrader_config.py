@@ -44,6 +44,21 @@ c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
 
+# Grade without running learners' notebooks: nbgrader's Execute step is replaced by one that
+# grades each check from the submitted answer file against the keys in source/ (nothing of the
+# hand-in runs, no kernel starts), so `nbgrader autograde` and the formgrader's autograde button
+# grade as `affirming_care grade autograde` does. nbgrader's list, with Execute, is
+# affirming_care.grading.answers_grader.EXECUTING: it runs every cell a learner handed in, as you.
+c.Autograde.autograde_preprocessors = [
+    "affirming_care.grading.answers_grader.GradeFromAnswerFile",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # --- Learner text is data, never markup (issue 9, item 3) -------------------------------------------
 # nbgrader's own sanitising steps, in nbgrader 0.9's order, then ours: every Markdown and raw cell
 # of a hand-in and every HTML output is cleaned (nh3) before the autograded copy is written, so

@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from affirming_care.grading.answers_grader import read_submission_answers
 from affirming_care.grading.inspect import inspect_submission
 from affirming_care.grading.preprocessors import HideWidgetOutputs
 from affirming_care.grading.rehearsal import KINDS, SPECIAL, plan_kinds, synthetic_roster, write_roster
@@ -100,13 +101,15 @@ def test_inspection_names_what_is_wrong_with_each_submission(tmp_path: Path) -> 
     ]
     assert found["broken"].problems[0].startswith("m02.ipynb is not a readable notebook")
     assert found["edited"].problems == []
-    assert found["edited"].notes == ["changed a locked cell (m02_setup); nbgrader restores it before grading"]
-    assert found["no-answers"].notes == [
-        "no answer file m02-answers.json: every check scores 0",
-        "extra files not graded: m02-Copy1.ipynb, notes.txt",
+    assert found["edited"].notes == ["edited locked cell m02_setup"]
+    assert found["no-answers"].notes == ["extra files not graded: m02-Copy1.ipynb, notes.txt"]
+    # The answer file is read once, by the grader, which gives its notes with the grade.
+    folder = tmp_path / "submitted"
+    assert read_submission_answers(folder / "no-answers" / "m02", "m02", set()).notes == [
+        "no answer file m02-answers.json: every check scores 0"
     ]
     assert (
-        found["damaged"]
+        read_submission_answers(folder / "damaged" / "m02", "m02", set())
         .notes[0]
         .startswith("damaged answer file m02-answers.json (line 1, column 11: not valid JSON")
     )

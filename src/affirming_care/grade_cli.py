@@ -5,7 +5,7 @@
     grade release     make a module's learner version; set its due date; put it in the exchange
     grade collect     collect submissions from the nbgrader exchange (shared server or JupyterHub)
     grade zip-collect collect submissions from an LMS bulk-download zip
-    grade autograde   grade every click-answered check, on every core
+    grade autograde   grade every click-answered check from its answer file (runs nothing)
     grade status      who submitted, scores, reflections waiting, what could not be graded
     grade formgrader  open JupyterLab in the course folder to grade reflections by hand
     grade feedback    one HTML page per learner: scores, comments, rubric (never the key)
@@ -40,7 +40,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from affirming_care.grading.autograde import autograde, default_jobs
+from affirming_care.grading.autograde import EXECUTE_WARNING, autograde, check_jobs, default_jobs
 from affirming_care.grading.collect import CollectResult, collect, zip_collect
 from affirming_care.grading.course import (
     COURSE_ENV,
@@ -284,14 +284,19 @@ def cmd_zip_collect(args: argparse.Namespace) -> int:
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     root = course_root(args.course)
-    jobs = args.jobs or default_jobs()
-    with progress_bar(f"Autograding {args.module} ({jobs} at a time)") as (start, advance):
+    execute = args.execute_learner_code
+    jobs = check_jobs(args.jobs, execute_learner_code=execute)
+    how = f"{jobs} at a time, " + (
+        "running learners' notebooks" if execute else "from answer files, nothing run"
+    )
+    with progress_bar(f"Autograding {args.module} ({how})") as (start, advance):
         result = autograde(
             root,
             args.module,
             jobs=jobs,
             learners=args.learner,
             again=args.all,
+            execute_learner_code=execute,
             on_start=start,
             on_done=lambda _o: advance(),
         )
@@ -513,7 +518,17 @@ def register(subparsers: Any) -> None:
 
     p = step("autograde", cmd_autograde, "autograde every submission of a module")
     p.add_argument("module")
-    p.add_argument("--jobs", type=int, help=f"submissions graded at once (default: {default_jobs()})")
+    p.add_argument(
+        "--execute-learner-code",
+        action="store_true",
+        help=f"nbgrader's executing autograde instead of grading from answer files: {EXECUTE_WARNING}",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        help="hand-ins graded at once, 1 or more (default: one per core; "
+        f"{default_jobs()} with --execute-learner-code)",
+    )
     p.add_argument("--learner", nargs="+", metavar="ID", help="only these learners")
     p.add_argument("--all", action="store_true", help="also submissions already autograded and unchanged")
 

@@ -1,31 +1,49 @@
-"""Autograde submissions with nbgrader, in parallel worker processes, and keep a record of each.
+"""Autograde submissions with nbgrader, without running them, and keep a record of each.
 
-The record (``.affirming-care/autograde-MODULE.json``) holds, per learner, the outcome, when, and a
-fingerprint of what was graded, so work collected again unchanged is not regraded.
+By default every hand-in is graded in this process from its answer file against the keys in the
+course's ``source/`` (``answers_grader``): nbgrader's ``Autograde`` still restores locked cells,
+writes the autograded copy and saves scores and late penalties to the gradebook, but no learner
+cell runs and no kernel starts. ``execute_learner_code=True`` is nbgrader's own executing
+autograde in worker processes: it runs every cell of each hand-in, including cells learners
+added, with the instructor's rights, so it is only for hand-ins the instructor trusts.
+
+The record (``.affirming-care/autograde-MODULE.json``) holds, per learner, the outcome, when, the
+notes (tampered cells, answer-file problems, extra files), a fingerprint of what was graded (so
+work collected again unchanged is not regraded) and the files' sizes and times (so ``status``
+can tell a hand-in changed since without reading it). ``read_autograde_record`` is its one reader.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
+from traitlets.config import Config
+
+from affirming_care.grading.answer_keys import AnswerKey, module_keys, question_ids
 from affirming_care.grading.collect import submitted_learners
 from affirming_care.grading.course import STATE_DIR, GradingError, require_released, state_path
 from affirming_care.grading.gradebook import ensure_tools_on_path, gradebook, load_config, short_error
 from affirming_care.grading.inspect import inspect_submission, released_notebooks
 
 AutogradeRecord = dict[str, dict[str, Any]]
-"""Per learner: status ("graded", "failed", "skipped"), reason, at (ISO time), digest."""
+"""Per learner: status ("graded", "failed", "skipped"), reason, at (ISO time), notes, digest, files."""
+
+EXECUTE_WARNING = (
+    "runs every cell of each hand-in, cells learners added included, as you: only for hand-ins you trust"
+)
 
 
 @dataclass
@@ -34,6 +52,8 @@ class AutogradeOutcome:
     status: Literal["graded", "failed", "skipped", "unchanged"]
     reason: str = ""
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    """Cells added, removed or edited in locked places, answer-file problems, extra files."""
 
 
 @dataclass
@@ -43,6 +63,8 @@ class AutogradeResult:
     outcomes: list[AutogradeOutcome]
     seconds: float
     log: Path
+    executed: bool = False
+    """True only if learners' notebooks were run (``execute_learner_code``)."""
 
 
 def autograde_record_path(root: Path, module: str) -> Path:
@@ -61,6 +83,19 @@ def read_autograde_record(root: Path, module: str) -> AutogradeRecord:
 def _write_autograde_record(root: Path, module: str, record: AutogradeRecord) -> None:
     path = state_path(root, autograde_record_path(root, module).name)
     path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def autograde_config(root: Path, *, execute_learner_code: bool = False) -> Config:
+    """The course's nbgrader config, with the autograde preprocessors chosen here, not by the course file.
+
+    A course folder made before grading stopped running notebooks names nbgrader's ``Execute`` in
+    its own ``nbgrader_config.py``; this command never follows it unless asked to.
+    """
+    from affirming_care.grading.answers_grader import EXECUTING, NO_EXECUTION
+
+    config = load_config(root)
+    config.Autograde.autograde_preprocessors = EXECUTING if execute_learner_code else NO_EXECUTION
+    return config
 
 
 _WORKER: dict[str, Any] = {}
@@ -85,7 +120,7 @@ def _worker_start(root: str, log: str) -> None:
     ensure_tools_on_path()
     sockets = tempfile.mkdtemp(prefix="ac-kernels-")
     Finalize(None, shutil.rmtree, args=(sockets, True), exitpriority=10)
-    config = load_config(Path(root))
+    config = autograde_config(Path(root), execute_learner_code=True)
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = os.path.join(sockets, "kernel")
     _WORKER["api"] = NbGraderAPI(config=config)
@@ -146,6 +181,32 @@ def handed_in_since_autograde(
     return any(p.stat().st_ctime > graded_at for p in folder.rglob("*") if p.is_file())
 
 
+def files_signature(root: Path, module: str, learner: str) -> list[list[Any]]:
+    """Name, size and modification time of each file handed in: enough to see a change without reading."""
+    folder = root / "submitted" / learner / module
+    return [
+        [str(p.relative_to(folder)), p.lstat().st_size, p.lstat().st_mtime_ns]
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() or p.is_symlink()
+    ]
+
+
+def changed_since_record(root: Path, module: str, learner: str, entry: dict[str, Any]) -> bool:
+    """True if the hand-in's files are not those ``entry`` recorded (by name, size and time).
+
+    For a submission autograded some other way (no recorded files), a file collected after the
+    graded notebook was written counts as handed in again.
+    """
+    if "files" in entry:
+        return bool(files_signature(root, module, learner) != entry["files"])
+    graded = list((root / "autograded" / learner / module).glob("*.ipynb"))
+    if not graded:
+        return True
+    graded_at = min(p.stat().st_mtime for p in graded)
+    folder = root / "submitted" / learner / module
+    return any(p.stat().st_ctime > graded_at for p in folder.rglob("*") if p.is_file())
+
+
 def _chosen_learners(root: Path, module: str, learners: list[str] | None) -> list[str]:
     everyone = submitted_learners(root, module)
     if learners:
@@ -160,23 +221,25 @@ def _chosen_learners(root: Path, module: str, learners: list[str] | None) -> lis
 
 def _plan(
     root: Path, module: str, everyone: list[str], record: AutogradeRecord, again: bool
-) -> tuple[list[str], list[AutogradeOutcome]]:
-    """The learners to grade, and the outcomes of those left alone (skipped or unchanged)."""
+) -> tuple[dict[str, list[str]], list[AutogradeOutcome]]:
+    """The learners to grade with their inspection notes, and the outcomes of those left alone."""
     released = released_notebooks(root, module)
     outcomes: list[AutogradeOutcome] = []
-    todo = []
+    todo: dict[str, list[str]] = {}
     for sid in everyone:
-        problems = inspect_submission(root, module, sid, released).problems
-        if problems:
-            outcomes.append(AutogradeOutcome(sid, "skipped", reason="; ".join(problems)))
+        inspection = inspect_submission(root, module, sid, released)
+        if inspection.problems:
+            reason = "; ".join(inspection.problems)
+            outcomes.append(AutogradeOutcome(sid, "skipped", reason=reason, notes=inspection.notes))
         elif (
             again
             or record.get(sid, {}).get("status") != "graded"
             or handed_in_since_autograde(root, module, sid, record)
         ):
-            todo.append(sid)
+            todo[sid] = inspection.notes
         else:
-            outcomes.append(AutogradeOutcome(sid, "unchanged", reason="already autograded"))
+            notes = list(record.get(sid, {}).get("notes", []))
+            outcomes.append(AutogradeOutcome(sid, "unchanged", reason="already autograded", notes=notes))
     return todo, outcomes
 
 
@@ -187,6 +250,181 @@ def _add_students(root: Path, learners: list[str]) -> None:
         for sid in learners:
             if sid not in known:
                 gb.update_or_create_student(sid)
+
+
+def _nbgrader_autograde_class() -> type:
+    """nbgrader's ``Autograde`` converter, handed what this process read for each learner."""
+    from nbgrader.converters import Autograde
+
+    from affirming_care.grading.answers_grader import RESOURCE
+
+    class AnswerFileAutograde(Autograde):
+        given: Any  # an answers_grader.Given, set before start()
+
+        def init_single_notebook_resources(self, notebook_filename: str) -> dict[str, Any]:
+            resources: dict[str, Any] = super().init_single_notebook_resources(notebook_filename)
+            resources[RESOURCE] = self.given
+            return resources
+
+    return AnswerFileAutograde
+
+
+class _Errors(logging.Handler):
+    """Keeps the error lines nbgrader logs while grading one submission."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().strip()
+        if text:
+            self.lines.append(text.splitlines()[-1])
+
+    def reason(self) -> str:
+        """The error itself (a traceback's last line), not nbgrader's "There was an error ..." around it."""
+        generic = ("There was an error", "Please see")
+        return next((x for x in self.lines if not x.startswith(generic)), "")
+
+
+@dataclass
+class _Here:
+    """What grading in this process needs for every hand-in of one module, made once."""
+
+    root: Path
+    module: str
+    config: Config
+    coursedir: Any
+    keys: dict[str, dict[str, AnswerKey]]
+    logger: logging.Logger
+    session: Any = None
+
+
+def _grade_one(here: _Here, converter: type, sid: str, notes: list[str]) -> AutogradeOutcome:
+    """nbgrader's Autograde of one hand-in, its checks graded from the answer file read here, once."""
+    from nbgrader.converters.base import NbGraderException
+
+    from affirming_care.grading.answers_grader import Given, read_submission_answers
+
+    start = time.perf_counter()
+    folder = here.root / "submitted" / sid / here.module
+    given = read_submission_answers(folder, here.module, question_ids(here.keys))
+    here.coursedir.student_id = sid
+    app = converter(coursedir=here.coursedir, config=here.config, log=here.logger)
+    app.force, app.create_student = True, True
+    app.given = Given(here.keys, given)
+    errors = _Errors()
+    here.logger.addHandler(errors)
+    try:
+        here.logger.info("--- autograde %s %s (from the answer file, nothing run)", here.module, sid)
+        app.start()
+        outcome = AutogradeOutcome(sid, "graded", notes=notes + given.notes)
+    except NbGraderException as exc:
+        if here.session is not None:
+            here.session.db.rollback()
+        reason = errors.reason() or str(exc) or "unknown error"
+        outcome = AutogradeOutcome(sid, "failed", reason=reason, notes=notes + given.notes)
+    finally:
+        here.logger.removeHandler(errors)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+@contextmanager
+def _logging_to(name: str, log: Path) -> Iterator[logging.Logger]:
+    logger = logging.getLogger(name)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = logging.FileHandler(log)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+@contextmanager
+def _grading_here(root: Path, module: str, log: Path) -> Iterator[tuple[_Here, type]]:
+    """Everything grading from answer files needs in one process: one gradebook session, one validator."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from affirming_care.grading.fast_nbgrader import cached_schema_checks, one_gradebook_session
+
+    ensure_tools_on_path()
+    config = autograde_config(root)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = module
+    converter = _nbgrader_autograde_class()
+    with (
+        _logging_to(f"affirming_care.autograde.{module}", log) as logger,
+        one_gradebook_session(coursedir.db_url, coursedir.course_id) as session,
+        cached_schema_checks(),
+    ):
+        yield (
+            _Here(root, module, config, coursedir, module_keys(root / "source", module), logger, session),
+            converter,
+        )
+
+
+_FORKED: dict[str, Any] = {}
+
+
+def _forked_start(root: str, module: str, log: str) -> None:
+    """Runs once in each forked worker: its own gradebook session (a database engine must not cross a fork)."""
+    from multiprocessing.util import Finalize
+
+    stack = ExitStack()
+    _FORKED["here"], _FORKED["converter"] = stack.enter_context(_grading_here(Path(root), module, Path(log)))
+    Finalize(None, stack.close, exitpriority=10)
+
+
+def _forked_grade(sid: str, notes: list[str]) -> AutogradeOutcome:
+    """Grade one hand-in in a worker. SQLite allows one writer at a time: a locked gradebook is retried."""
+    outcome = _grade_one(_FORKED["here"], _FORKED["converter"], sid, notes)
+    for attempt in range(3):
+        if outcome.status == "graded" or "database is locked" not in outcome.reason:
+            break
+        time.sleep(0.3 * (attempt + 1))
+        outcome = _grade_one(_FORKED["here"], _FORKED["converter"], sid, notes)
+    return outcome
+
+
+def _grade_here(
+    root: Path,
+    module: str,
+    todo: dict[str, list[str]],
+    jobs: int,
+    log: Path,
+    on_done: Callable[[AutogradeOutcome], None] | None,
+) -> list[AutogradeOutcome]:
+    """Grade each hand-in from its answer file; run nothing of it.
+
+    With ``jobs`` above 1, hand-ins are shared among that many workers forked from this process
+    (so they start with everything imported); each keeps one gradebook session for all its hand-ins.
+    """
+    outcomes = []
+    if jobs < 2 or len(todo) < 2:
+        with _grading_here(root, module, log) as (here, converter):
+            for sid, notes in todo.items():
+                outcomes.append(_grade_one(here, converter, sid, notes))
+                if on_done:
+                    on_done(outcomes[-1])
+        return outcomes
+    _nbgrader_autograde_class()  # imported once here, before the fork, not in each worker
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        mp_context=get_context("fork"),
+        initializer=_forked_start,
+        initargs=(str(root), module, str(log)),
+    ) as pool:
+        futures = [pool.submit(_forked_grade, sid, notes) for sid, notes in todo.items()]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            if on_done:
+                on_done(outcomes[-1])
+    return outcomes
 
 
 def _grade_in_workers(
@@ -221,10 +459,22 @@ def _update_record(
             record[o.learner] = {
                 "status": o.status,
                 "reason": o.reason,
+                "notes": o.notes,
                 "at": datetime.now(UTC).isoformat(),
                 "digest": submission_digest(root, module, o.learner),
+                "files": files_signature(root, module, o.learner),
             }
     _write_autograde_record(root, module, record)
+
+
+def check_jobs(jobs: int | None, *, execute_learner_code: bool = False) -> int:
+    """How many hand-ins are graded at once: None means the default; below 1 is refused."""
+    default = default_jobs() if execute_learner_code else (os.cpu_count() or 1)
+    if jobs is None:
+        return default
+    if jobs < 1:
+        raise GradingError(f"--jobs must be 1 or more (got {jobs}); leave it out for the default, {default}.")
+    return jobs
 
 
 def autograde(
@@ -234,34 +484,47 @@ def autograde(
     jobs: int | None = None,
     learners: list[str] | None = None,
     again: bool = False,
+    execute_learner_code: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[AutogradeOutcome], None] | None = None,
 ) -> AutogradeResult:
-    """Autograde the submissions of ``module`` with ``jobs`` worker processes.
+    """Autograde the submissions of ``module``.
 
-    nbgrader grades one submission at a time; separate processes on disjoint learners use every
-    core. Each worker keeps one NbGraderAPI; the gradebook is SQLite, which serialises writes.
+    By default each hand-in is graded from its answer file, with nbgrader's bookkeeping and without
+    running any of it, ``jobs`` at a time (default: one per core) in workers forked from this
+    process. ``execute_learner_code`` runs nbgrader's executing autograde in ``jobs`` worker
+    processes instead; it runs learners' code as you.
     Submissions that cannot be graded (no notebook, an unreadable one) are skipped with a reason.
     Submissions already autograded and not handed in again are left alone unless ``again``:
     nbgrader marks a reflection you graded for review again whenever it regrades a submission.
     """
     require_released(root, module)
-    jobs = jobs or default_jobs()
+    jobs = check_jobs(jobs, execute_learner_code=execute_learner_code)
     everyone = _chosen_learners(root, module, learners)
     record = read_autograde_record(root, module)
     todo, outcomes = _plan(root, module, everyone, record, again)
-    _add_students(root, todo)
+    _add_students(root, list(todo))
     log = state_path(root, f"autograde-{module}.log")
-    log.write_text(f"autograde {module}: {len(todo)} submissions, {jobs} worker(s)\n")
+    how = f"{jobs} at a time, " + (
+        EXECUTE_WARNING if execute_learner_code else "from answer files, nothing run"
+    )
+    log.write_text(f"autograde {module}: {len(todo)} submissions, {how}\n")
     if on_start:
         on_start(len(everyone))
     for outcome in outcomes:
         if on_done:
             on_done(outcome)
     start = time.perf_counter()
-    if todo:
-        outcomes.extend(_grade_in_workers(root, module, todo, jobs, log, on_done))
+    if todo and execute_learner_code:
+        graded = _grade_in_workers(root, module, list(todo), jobs, log, on_done)
+        for o in graded:
+            o.notes = todo[o.learner]
+        outcomes.extend(graded)
+    elif todo:
+        outcomes.extend(_grade_here(root, module, todo, jobs, log, on_done))
     seconds = time.perf_counter() - start
     outcomes.sort(key=lambda o: o.learner)
     _update_record(root, module, record, outcomes)
-    return AutogradeResult(module=module, jobs=jobs, outcomes=outcomes, seconds=seconds, log=log)
+    return AutogradeResult(
+        module=module, jobs=jobs, outcomes=outcomes, seconds=seconds, log=log, executed=execute_learner_code
+    )

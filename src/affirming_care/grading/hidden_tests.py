@@ -1,7 +1,8 @@
-"""What nbgrader's hidden tests call to grade a learner's click-answered checks.
+"""How one click-answered check is judged, and what nbgrader's (executing) hidden tests call.
 
-A test cell runs in the learner's submitted assignment folder and reads the answer store the
-widgets wrote there. It prints a short, plain report for the learner's feedback and raises
+``judge_answer`` is the one judgement: the instructor-side grader (``answers_grader``) calls it
+without running anything of the learner's, and ``expect_answer`` (kept for the opt-in executing
+path and for released notebooks' hidden test cells) prints the same words and raises
 ``NotAwarded`` (an AssertionError, which nbgrader scores 0) when the answer is missing or wrong.
 
 Everything is said on stdout: nbgrader scores a test cell 0 if anything reaches stderr, and a
@@ -11,45 +12,73 @@ missing or damaged answer file should cost only the questions it affects, with a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from affirming_care.store import DamagedStore, read_answer_file, store_filename
+from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
 
 
 class NotAwarded(AssertionError):
     """The question earns no points; the message says why, in words for the learner."""
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One check judged: whether it earns its points, what the learner is told, and the short reason."""
+
+    awarded: bool
+    message: str
+    reason: str = ""
+
+
 def _letters(ids: Iterable[str]) -> str:
     return ", ".join(i.upper() for i in sorted(ids)) or "nothing"
+
+
+def judge_answer(
+    answers: AnswerFile | DamagedStore | None, filename: str, question_id: str, expected: Iterable[str]
+) -> Verdict:
+    """Judge ``question_id`` from what was read of the answer file (None: there was none)."""
+    if isinstance(answers, DamagedStore):
+        return Verdict(
+            False,
+            f"Your answer file {filename} could not be read ({answers.reason}), "
+            "so this answer could not be graded.",
+            f"damaged answer file: {answers.reason}",
+        )
+    if answers is None:
+        return Verdict(
+            False,
+            f"No answer file ({filename}) was submitted with this notebook, so no answer was found.",
+            f"no answer file {filename}",
+        )
+    record = answers.checks.get(question_id)
+    if record is None or not record.selected:
+        return Verdict(False, "You did not answer this question.", "not answered")
+    chosen = frozenset(record.selected)
+    if chosen == frozenset(expected):
+        return Verdict(True, f"Your answer: {_letters(chosen)}. Correct.")
+    return Verdict(False, f"Your answer: {_letters(chosen)}. Not correct.", "not correct")
+
+
+def read_answers(path: Path, module_id: str | None = None) -> AnswerFile | DamagedStore | None:
+    """The answer file at ``path`` through the one reader, a damaged one as its ``DamagedStore``."""
+    try:
+        return read_answer_file(path, module_id)
+    except DamagedStore as exc:
+        return exc
 
 
 def expect_answer(
     module_id: str, question_id: str, expected: Iterable[str], folder: Path | str = "."
 ) -> None:
-    """Award the question if the learner's saved answer is exactly ``expected``.
+    """Award the question if the learner's saved answer is exactly ``expected`` (executing path only).
 
     Hidden tests pass the key inline, so the source notebook is self-contained and nbgrader
     strips the key from the released notebook and from the feedback.
     """
     path = Path(folder) / store_filename(module_id)
-    try:
-        data = read_answer_file(path)
-    except DamagedStore as exc:
-        print(
-            f"Your answer file {path.name} could not be read ({exc.reason}), so this answer could not be graded."
-        )
-        raise NotAwarded(f"damaged answer file: {exc.reason}") from None
-    if data is None:
-        print(f"No answer file ({path.name}) was submitted with this notebook, so no answer was found.")
-        raise NotAwarded(f"no answer file {path.name}")
-    record = data.checks.get(question_id)
-    if record is None or not record.selected:
-        print("You did not answer this question.")
-        raise NotAwarded("not answered")
-    chosen = frozenset(record.selected)
-    if chosen == frozenset(expected):
-        print(f"Your answer: {_letters(chosen)}. Correct.")
-        return
-    print(f"Your answer: {_letters(chosen)}. Not correct.")
-    raise NotAwarded("not correct")
+    verdict = judge_answer(read_answers(path), path.name, question_id, expected)
+    print(verdict.message)
+    if not verdict.awarded:
+        raise NotAwarded(verdict.reason)

@@ -8,13 +8,12 @@ from typing import Any, Literal
 
 from affirming_care.grading.autograde import (
     AutogradeRecord,
-    handed_in_since_autograde,
+    changed_since_record,
     read_autograde_record,
 )
 from affirming_care.grading.collect import submitted_learners
 from affirming_care.grading.course import load_settings, require_module
 from affirming_care.grading.gradebook import gradebook
-from affirming_care.grading.inspect import inspect_submission, released_notebooks
 from affirming_care.grading.roster import Learner, saved_roster
 from affirming_care.grading.scores import final_score
 
@@ -85,7 +84,6 @@ class _Context:
 
     root: Path
     module: str
-    released: dict[str, Any]
     record: AutogradeRecord
     roster: dict[str, Learner]
     submitted: set[str]
@@ -106,17 +104,25 @@ def _new_row(ctx: _Context, sid: str) -> LearnerStatus:
 
 
 def _add_submission(ctx: _Context, row: LearnerStatus) -> None:
-    """Timestamp, inspection notes, and why it cannot be graded (if so)."""
+    """Timestamp, and what autograde recorded: its notes, and why it could not be graded (if so).
+
+    Nothing is inspected again here: the notes are the ones autograde graded with, so they cannot
+    disagree with the score beside them. A hand-in changed since is said to be, not re-read.
+    """
     sid = row.id
     stamp = ctx.root / "submitted" / sid / ctx.module / "timestamp.txt"
     row.submitted = True
     row.timestamp = stamp.read_text().strip() if stamp.exists() else None
-    inspection = inspect_submission(ctx.root, ctx.module, sid, ctx.released)
-    row.notes = inspection.notes
-    if inspection.problems:
-        row.problem = "; ".join(inspection.problems)
-    elif ctx.record.get(sid, {}).get("status") == "failed":
-        row.problem = f"nbgrader could not grade it: {ctx.record[sid]['reason']}"
+    entry = ctx.record.get(sid)
+    if entry is None:
+        return
+    row.notes = list(entry.get("notes", []))
+    if entry.get("status") == "skipped":
+        row.problem = entry.get("reason", "")
+    elif entry.get("status") == "failed":
+        row.problem = f"nbgrader could not grade it: {entry.get('reason', '')}"
+    if changed_since_record(ctx.root, ctx.module, sid, entry):
+        row.notes.append("handed in again after autograding: run autograde again")
 
 
 def _add_reflection(row: LearnerStatus, written: list[Any]) -> None:
@@ -141,7 +147,11 @@ def _add_grades(ctx: _Context, row: LearnerStatus, sub: Any) -> None:
     row.checks_max = sum(g.max_score for g in code)
     _add_reflection(row, [g for g in grades if g.cell_type == "markdown"])
     row.score = final_score(sub)
-    if row.submitted and handed_in_since_autograde(ctx.root, ctx.module, row.id, ctx.record):
+    if row.checks_score:  # a grader gave check points by hand since: the autograde note is no longer true
+        row.notes = [
+            n.replace(": every check scores 0", ": checks scored 0 when autograded") for n in row.notes
+        ]
+    if row.submitted and row.id not in ctx.record and changed_since_record(ctx.root, ctx.module, row.id, {}):
         row.notes.append("handed in again after autograding: run autograde again")
 
 
@@ -166,6 +176,8 @@ def _learner_status(ctx: _Context, gb: Any, sid: str) -> LearnerStatus:
             _add_grades(ctx, row, sub)
         elif row.submitted:
             row.notes.append("not autograded yet")
+    elif row.submitted and sid not in ctx.record and not row.problem:
+        row.notes.append("not autograded yet")
     if row.late:
         row.notes.insert(0, _late_words(row.late_seconds))
     return row
@@ -185,7 +197,6 @@ def module_status(root: Path, module: str) -> ModuleStatus:
     settings = load_settings(root)
     require_module(root, module)
     info = settings.modules.get(module)
-    released = released_notebooks(root, module)
     record = read_autograde_record(root, module)
     roster = saved_roster(root)
     submitted = set(submitted_learners(root, module))
@@ -193,7 +204,7 @@ def module_status(root: Path, module: str) -> ModuleStatus:
         assignment = _find_assignment(gb, module)
         max_score = assignment.max_score if assignment else 0.0
         students = {s.id: s for s in gb.students}
-        ctx = _Context(root, module, released, record, roster, submitted, students, assignment, max_score)
+        ctx = _Context(root, module, record, roster, submitted, students, assignment, max_score)
         rows = [_learner_status(ctx, gb, sid) for sid in sorted(set(students) | submitted | set(roster))]
     return ModuleStatus(
         module=module,
