@@ -24,9 +24,10 @@ STOP = (
     # The fit label the course shows for a defensible response, quoted in its feedback.
     "defensible with a trade off",
     # The disclaimer every case that turns on law must carry; repeating it is the point.
-    "not legal advice",
+    "this course is not legal advice",
+    "this is not legal advice",
 )
-"""Five-word phrases allowed in more than three cases: any phrase containing one of these."""
+"""Phrases allowed in more than three cases: a five-word run inside one of these, or containing one."""
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def shared_phrases(cases: Iterable[Vignette]) -> dict[str, list[str]]:
     return {
         g: sorted(ids)
         for g, ids in sorted(where.items())
-        if len(ids) > MAX_CASES and not any(s in g for s in STOP)
+        if len(ids) > MAX_CASES and not any(g in s or s in g for s in STOP)
     }
 
 
@@ -93,9 +94,9 @@ def test_the_phrase_finder_finds_a_shared_phrase_and_honours_the_stop_list(cours
     assert shared_phrases(tagged).get("go back and try the") is not None
     assert words("You’re right, and I'm sorry.") == ["you're", "right", "and", "i'm", "sorry"]
     legal = [
-        v.model_copy(update={"summary": "Rules differ; this is not legal advice."}) for v in cases
+        v.model_copy(update={"summary": "Rules differ; this course is not legal advice."}) for v in cases
     ]
-    assert not any("not legal advice" in g for g in shared_phrases(legal))
+    assert not any("legal" in g for g in shared_phrases(legal))
 
 
 def test_no_stock_phrase_in_more_than_three_cases(course: Course) -> None:
