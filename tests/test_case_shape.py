@@ -160,8 +160,10 @@ def test_a_third_of_decision_points_have_two_sound_responses(course: Course) -> 
     points = [s for v in course.all_vignettes() for s in v.decision_points]
     two = [s for s in points if sound(s) >= 2]
     defensible = [c for s in points for c in s.choices if c.fit == "defensible"]
-    print(f"\nTwo or more sound responses at {len(two)}/{len(points)} decision points;"
-          f" {len(defensible)} responses marked defensible")
+    print(
+        f"\nTwo or more sound responses at {len(two)}/{len(points)} decision points;"
+        f" {len(defensible)} responses marked defensible"
+    )
 
     assert len(two) >= len(points) / 3
     assert all(sound(s) >= 1 for s in points), "a decision point with no sound response"
