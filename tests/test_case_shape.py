@@ -160,12 +160,15 @@ def test_a_third_of_decision_points_have_two_sound_responses(course: Course) -> 
     points = [s for v in course.all_vignettes() for s in v.decision_points]
     two = [s for s in points if sound(s) >= 2]
     defensible = [c for s in points for c in s.choices if c.fit == "defensible"]
+    both = [s for s in points if sum(c.fit == "defensible" for c in s.choices) >= 2]
     print(
         f"\nTwo or more sound responses at {len(two)}/{len(points)} decision points;"
-        f" {len(defensible)} responses marked defensible"
+        f" {len(defensible)} responses marked defensible; two marked defensible (no single best answer)"
+        f" at {len(both)}/{len(points)}"
     )
 
     assert len(two) >= len(points) / 3
+    assert len(both) >= len(points) / 6, "few decision points without a single best answer"
     assert all(sound(s) >= 1 for s in points), "a decision point with no sound response"
     unnamed = [c.id for c in defensible if not re.search(r"trade-off|cost|but |price|risk", c.feedback)]
     assert unnamed == [], f"defensible feedback that names no trade-off: {unnamed}"
