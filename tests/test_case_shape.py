@@ -155,6 +155,14 @@ def test_every_case_varies_in_shape(course: Course) -> None:
         "too many cases keep the old three-by-three template"
     )
 
+    triad = ["harmful", "partial", "strong"]
+    is_triad = {v.id: [sorted(c.fit for c in s.choices) == triad for s in v.decision_points] for v in cases}
+    points = sum(len(t) for t in is_triad.values())
+    triads = sum(sum(t) for t in is_triad.values())
+    print(f"Decision points with exactly one strong, one partial and one harmful answer: {triads}/{points}")
+    assert triads <= 0.4 * points, "the strong-partial-harmful triad is still the rule"
+    assert [cid for cid, t in is_triad.items() if all(t)] == [], "a case made only of triads"
+
 
 def test_a_third_of_decision_points_have_two_sound_responses(course: Course) -> None:
     points = [s for v in course.all_vignettes() for s in v.decision_points]
