@@ -39,7 +39,7 @@ from rich.progress import (
 from rich.table import Table
 
 from affirming_care.grading.autograde import autograde, default_jobs
-from affirming_care.grading.collect import CollectResult, collect, zip_collect
+from affirming_care.grading.collect import CollectResult, collect, summary_lines, zip_collect
 from affirming_care.grading.course import (
     COURSE_ENV,
     SOURCE,
@@ -47,6 +47,7 @@ from affirming_care.grading.course import (
     course_root,
     formgrader_command,
     load_settings,
+    private_course,
 )
 from affirming_care.grading.feedback import feedback
 from affirming_care.grading.gradebook import ensure_tools_on_path
@@ -237,20 +238,14 @@ def cmd_release(args: argparse.Namespace) -> int:
         else "none: upload the learner files (the notebook) to your LMS",
     )
     console.print(table)
+    for warning in result.warnings:
+        errors.print(f"Warning: {warning}", markup=False, highlight=False)
     return 0
 
 
 def _collected(result: CollectResult, root: Path) -> None:
-    console.print(
-        f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
-        + (f": {', '.join(result.collected)}" if result.collected else ".")
-    )
-    if result.not_on_roster:
-        console.print(
-            f"[yellow]Not on the roster:[/yellow] {', '.join(result.not_on_roster)} (added to the gradebook)."
-        )
-    for name in result.skipped_files:
-        console.print(f"[yellow]Skipped file[/yellow] {name}: its name is not like ID_{result.module}_FILE.")
+    for line in summary_lines(result):  # learner ids and file names are data, never markup
+        console.print(line, markup=False, highlight=False)
     show_status(module_status(root, result.module))
 
 
@@ -547,7 +542,8 @@ def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         ensure_tools_on_path()
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a kernel warning
         try:
-            return func(args)
+            with private_course(getattr(args, "course", None)):  # 0700 folders, 0600 files
+                return func(args)
         except RosterError as exc:
             for problem in exc.problems:
                 errors.print(str(problem), markup=False, highlight=False)

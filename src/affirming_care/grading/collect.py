@@ -470,3 +470,29 @@ def zip_collect(root: Path, module: str, archives: list[Path]) -> CollectResult:
         _read_zip(archive, module, roster, read, ctx)
     _settle(root, module, _zip_handins(root, module, read, out), out, lim)
     return out
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    return f"{days} d {hours} h" if days else f"{hours} h {mins} min"
+
+
+def summary_lines(result: CollectResult) -> list[str]:
+    """The collect summary as plain lines: learner text in them is data (print them without markup)."""
+    lines = [
+        f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
+        + (f": {', '.join(result.collected)}" if result.collected else ".")
+    ]
+    if result.late:
+        late = ", ".join(f"{sid} ({_duration(s)})" for sid, s in sorted(result.late.items()))
+        lines.append(f"Late: {len(result.late)} hand-in(s) after the due date: {late}")
+    if result.not_on_roster:
+        lines.append(
+            f"Not on the roster, not collected: {', '.join(map(repr, result.not_on_roster))} "
+            "(add them with `grade roster` if they are your learners, then collect again)"
+        )
+    for f in result.findings:
+        if f.reason != NOT_ON_ROSTER:
+            lines.append(f"{f.learner!r}: {f.reason}: {f.detail}")
+    return lines
