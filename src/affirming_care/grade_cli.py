@@ -409,6 +409,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
             deliver=args.deliver,
             source=args.source,
             use_existing_folder=args.use_existing_folder,
+            hostile=args.hostile,
             on_start=start,
             on_done=lambda _p: advance(),
         )
@@ -531,6 +532,11 @@ def register(subparsers: Any) -> None:
         "--use-existing-folder",
         action="store_true",
         help="hand in to a folder made by `grade init` (only ever one kept for practice)",
+    )
+    p.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also hand in what a hostile learner sends (forged cells, markup, links, zip tricks, ...)",
     )
     p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
 
