@@ -96,11 +96,12 @@ HOSTILE: dict[str, str] = {
 EXCHANGE_ONLY = {"impersonation"}
 ZIP_ONLY = {"zip_traversal"}
 STRANGER_IDS = {
-    "exchange": ["a b", "zoë", "=cmd|'calc'!A0", "+1", "-1", "@SUM(1)"],
-    "zip": ["a b", "zoë", "=cmd|'calc'!A0", "-1", "@sum", "..", ".", "../../evil"],
+    "exchange": ["a b", "zoë", "=cmd|'calc'!A0", "-1", "@SUM(1)"],
+    "zip": ["a b", "zoë", "=cmd|'calc'!A0", "+1", "-1", "@sum", "..", ".", "../../evil"],
 }
 """Ids outside the roster. ``nbgrader submit --student ../../evil`` would write outside the
-exchange's inbound (nbgrader joins the id into the path), so the exchange gets it only in a zip."""
+exchange's inbound (nbgrader joins the id into the path), and nbgrader refuses an id with ``+``,
+so those two come only in a zip."""
 
 FIRST = [
     "Ana", "Ben", "Chioma", "Dev", "Elif", "Farah", "Gabriel", "Hana", "Ivan", "Jamal", "Kiri", "Lena",
@@ -536,7 +537,9 @@ def _hand_in_hostile(h: _Handing, sid: str, kind: str, when: datetime) -> Planne
     )
 
 
-STRANGER_FINDINGS = {"a b": UNNAMED, "zoë": UNNAMED, "=cmd|'calc'!A0": UNNAMED, "..": OUTSIDE, ".": OUTSIDE}
+STRANGER_FINDINGS = {
+    "a b": UNNAMED, "zoë": UNNAMED, "=cmd|'calc'!A0": UNNAMED, "+1": UNNAMED, "..": OUTSIDE, ".": OUTSIDE,
+}  # fmt: skip
 """In a zip, what collect reports of each stranger id that the course's file-name pattern cannot
 hold (an id on the roster never looks like these); the others are simply not on the roster."""
 
