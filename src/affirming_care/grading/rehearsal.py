@@ -594,6 +594,42 @@ def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
     return Planned(sid, h.mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
 
 
+def _cohort_plan(
+    root: Path, settings: CourseSettings, modules: list[str], seed: int, deliver: str, hostile: bool
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The folder's learners and each module's kinds; the roster's accounts and names set to match."""
+    with gradebook(root) as gb:
+        ids = sorted(s.id for s in gb.students)
+    if not ids:
+        raise GradingError(f"{root} has no learners; import a roster with `affirming_care grade roster`.")
+    wanted = hostile_kinds(deliver) if hostile else None
+    kinds = plan_kinds(ids, sorted(set(settings.modules) | set(modules)), seed, wanted)
+    _rehearsal_roster(root, ids, fixed_kinds(ids, wanted, seed) if wanted else {})
+    if hostile:
+        (root / CANARY_DIR).mkdir(exist_ok=True)
+    return ids, kinds
+
+
+def _new_zip(path: Path) -> zipfile.ZipFile:
+    path.parent.mkdir(exist_ok=True)
+    return zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+
+
+def _hand_in_module(
+    h: _Handing, kinds: dict[str, str], hostile_deliver: str | None, on_done: Callable[[Planned], None] | None
+) -> list[Planned]:
+    """Every learner's hand-in of one module (links last, so that what they point at is there)."""
+    plan = []
+    for sid in sorted(kinds, key=lambda sid: kinds[sid].startswith("symlink_")):
+        item = _hand_in(h, sid, kinds[sid])
+        plan.append(item)
+        if on_done and item.kind != "not_submitted":
+            on_done(item)
+    if hostile_deliver:
+        plan.extend(_hand_in_strangers(h, hostile_deliver))
+    return plan
+
+
 def _rehearsal_roster(root: Path, ids: list[str], fixed: dict[str, str]) -> None:
     """Map every learner to this account (the rehearsal hands in from it) and give the hostile names.
 
@@ -676,16 +712,7 @@ def rehearse(
     course = cached_course()
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
     dues = {mid: _due_date(root, mid, due_default) for mid in modules}
-    with gradebook(root) as gb:
-        ids = sorted(s.id for s in gb.students)
-    if not ids:
-        raise GradingError(f"{root} has no learners; import a roster with `affirming_care grade roster`.")
-    kinds = plan_kinds(
-        ids, sorted(set(settings.modules) | set(modules)), seed, hostile_kinds(deliver) if hostile else None
-    )
-    _rehearsal_roster(root, ids, fixed_kinds(ids, hostile_kinds(deliver), seed) if hostile else {})
-    if hostile:
-        (root / CANARY_DIR).mkdir(exist_ok=True)
+    ids, kinds = _cohort_plan(root, settings, modules, seed, deliver, hostile)
     total = sum(1 for mid in modules for sid in ids if kinds[mid][sid] != "not_submitted")
     if on_start:
         on_start(total)
@@ -697,21 +724,13 @@ def rehearse(
             zf = None
             if deliver == "zip":
                 archives[mid] = root / "downloads" / f"{mid}-lms-download.zip"
-                archives[mid].parent.mkdir(exist_ok=True)
-                zf = zipfile.ZipFile(archives[mid], "w", zipfile.ZIP_DEFLATED)
+                zf = _new_zip(archives[mid])
             complete = sorted(sid for sid, k in kinds[mid].items() if k == "complete")
             h = _Handing(
                 root, mid, course.module(mid), dues[mid], rng, Path(tmp) / mid, zf,
                 classmate=complete[0] if complete else ids[0], answer_limit=settings.max_answer_bytes,
             )  # fmt: skip
-            order = sorted(ids, key=lambda sid: kinds[mid][sid].startswith("symlink_"))  # links last
-            for sid in order:
-                item = _hand_in(h, sid, kinds[mid][sid])
-                plan.append(item)
-                if on_done and item.kind != "not_submitted":
-                    on_done(item)
-            if hostile:
-                plan.extend(_hand_in_strangers(h, deliver))
+            plan.extend(_hand_in_module(h, kinds[mid], deliver if hostile else None, on_done))
             if zf is not None:
                 zf.close()
     return RehearsalResult(
