@@ -86,6 +86,9 @@ class HandIn:
     stamp: datetime | None
     files: dict[str, bytes]
     source: str
+    stamp_text: str | None = None
+    """The time as nbgrader wrote it (an exchange folder's name): nbgrader's feedback is keyed on
+    this exact text, so it is kept as it was."""
 
 
 def submitted_learners(root: Path, module: str) -> list[str]:
@@ -133,7 +136,8 @@ def write_handin(folder: Path, handin: HandIn) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     if handin.stamp is not None:
-        (tmp / STAMP_FILE).write_text(handin.stamp.strftime(STAMP_FORMAT) + "\n", encoding="utf-8")
+        text = handin.stamp_text or handin.stamp.strftime(STAMP_FORMAT)
+        (tmp / STAMP_FILE).write_text(text, encoding="utf-8")
     if folder.exists():
         shutil.rmtree(folder)
     tmp.rename(folder)
@@ -273,11 +277,15 @@ def _settle(root: Path, module: str, handins: list[HandIn], out: CollectResult, 
 # ---- from the exchange ------------------------------------------------------------------------
 
 
-def _inbound_records(inbound: Path, module: str) -> dict[str, list[tuple[datetime, Path]]]:
+Record = tuple[datetime, str, Path]
+"""An exchange hand-in folder: its time, that time as written in its name, the folder."""
+
+
+def _inbound_records(inbound: Path, module: str) -> dict[str, list[Record]]:
     """Every hand-in folder of ``module`` in the inbound, by the learner id it claims, newest first."""
     from nbgrader.utils import parse_utc
 
-    found: dict[str, list[tuple[datetime, Path]]] = defaultdict(list)
+    found: dict[str, list[Record]] = defaultdict(list)
     for entry in os.scandir(inbound):
         parts = entry.name.rsplit("+", 3) if entry.name.count("+") >= 3 else entry.name.rsplit("+", 2)
         if len(parts) < 3 or parts[1] != module:
@@ -286,21 +294,21 @@ def _inbound_records(inbound: Path, module: str) -> dict[str, list[tuple[datetim
             when = parse_utc(parts[2])
         except (ValueError, OverflowError):
             continue
-        found[parts[0]].append((when, Path(entry.path)))
+        found[parts[0]].append((when, parts[2], Path(entry.path)))
     return {k: sorted(v, key=lambda x: x[0], reverse=True) for k, v in found.items()}
 
 
 def _exchange_handin(
-    root: Path, module: str, learner: Learner, records: list[tuple[datetime, Path]], ctx: dict[str, Any]
+    root: Path, module: str, learner: Learner, records: list[Record], ctx: dict[str, Any]
 ) -> HandIn | None:
     """The newest hand-in of one learner that is genuinely theirs; the others quarantined or reported."""
     out: CollectResult = ctx["out"]
     settings: CourseSettings = ctx["settings"]
     chosen, older = None, 0
-    for i, (when, folder) in enumerate(records):
+    for i, (when, text, folder) in enumerate(records):
         scan = scan_folder(folder, module, ctx["limits"])
         out.findings.extend(Finding(learner.id, r.reason, f"{folder.name}: {r.detail}") for r in scan.refused)
-        handin = HandIn(learner.id, when, scan.files, f"exchange folder {folder.name!r}")
+        handin = HandIn(learner.id, when, scan.files, f"exchange folder {folder.name!r}", text)
         suspect = impersonation(learner.id, learner.login, scan.owners) if settings.check_owner else None
         if suspect is not None:
             aside = set_aside(root, "quarantine", handin, module)
