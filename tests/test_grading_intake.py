@@ -34,7 +34,7 @@ from affirming_care.grading.course import (
     write_config,
 )
 from affirming_care.grading.gradebook import gradebook
-from affirming_care.grading.init import init_course
+from affirming_care.grading.init import init_course, secure_exchange
 from affirming_care.grading.release import due_warning, release
 from affirming_care.grading.roster import RosterError, read_roster
 from affirming_care.loader import cached_course, load_course
@@ -383,6 +383,12 @@ def test_every_file_the_commands_write_is_private_whatever_the_umask(course: Pat
     assert stat.S_IMODE(inbound(course).stat().st_mode) & 0o1000
     made = [exchange, *[p for p in exchange.rglob("*") if p.is_dir() and "+m02+" not in str(p)]]
     assert all(stat.S_IMODE(p.stat().st_mode) != 0o777 for p in made)
+    page = exchange / "affirming-care" / "feedback" / "0123abcd.html"  # as nbgrader releases one
+    page.parent.mkdir(exist_ok=True)
+    page.write_text("feedback")
+    page.chmod(0o600)
+    secure_exchange(exchange, "affirming-care")
+    assert stat.S_IMODE(page.stat().st_mode) == 0o644  # the learner reads it
 
 
 def test_make_private_leaves_links_alone_and_the_exchange_inside_as_it_is(

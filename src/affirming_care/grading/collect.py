@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from affirming_care.grading.course import (
+    PRIVATE_DIR,
+    PRIVATE_FILE,
     CourseSettings,
     GradingError,
     load_settings,
@@ -133,11 +135,13 @@ def write_handin(folder: Path, handin: HandIn) -> None:
         if name == STAMP_FILE:
             continue
         path = tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
         path.write_bytes(data)
+        path.chmod(PRIVATE_FILE)
     if handin.stamp is not None:
         text = handin.stamp_text or handin.stamp.strftime(STAMP_FORMAT)
         (tmp / STAMP_FILE).write_text(text, encoding="utf-8")
+        (tmp / STAMP_FILE).chmod(PRIVATE_FILE)
     if folder.exists():
         shutil.rmtree(folder)
     tmp.rename(folder)

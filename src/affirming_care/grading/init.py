@@ -27,6 +27,7 @@ EXCHANGE_ROOT_MODE = 0o1777
 """nbgrader's exchange root must be writable by every learner (nbgrader resets anything but rwx for
 all); the sticky bit, as on /tmp, keeps one account from renaming or removing another's folders."""
 INBOUND_STICKY = 0o1000
+FEEDBACK_PAGE_MODE = 0o644
 
 
 def secure_exchange(exchange: Path, course_id: str) -> None:
@@ -35,14 +36,20 @@ def secure_exchange(exchange: Path, course_id: str) -> None:
     nbgrader makes ``<course>/outbound`` 0755 and ``<course>/inbound`` 2733 (learners may hand in
     but not list); here the root gets 1777 and the inbound the sticky bit too, so that a learner
     who guesses another's hand-in folder cannot remove or rename it. Nothing is ever 0777.
-    Folders this account does not own are left as they are.
+    Released feedback pages are 0644, as nbgrader leaves them with the usual umask.
+    Anything this account does not own is left as it is.
     """
     targets = [(exchange, EXCHANGE_ROOT_MODE)]
     inbound = exchange / course_id / "inbound"
     if inbound.is_dir():
         targets.append((inbound, stat.S_IMODE(inbound.stat().st_mode) | INBOUND_STICKY))
+    feedback = exchange / course_id / "feedback"
+    if feedback.is_dir() and not feedback.is_symlink():
+        # nbgrader copies a feedback page with its mode; the course folder's own copy is 0600, and
+        # the learner must read the released one (its name is a secret hash; the folder is 0711).
+        targets += [(page, FEEDBACK_PAGE_MODE) for page in feedback.iterdir() if page.is_file()]
     for path, mode in targets:
-        if path.is_symlink() or not path.is_dir() or path.stat().st_uid != os.geteuid():
+        if path.is_symlink() or path.stat().st_uid != os.geteuid():
             continue
         if stat.S_IMODE(path.stat().st_mode) != mode:
             path.chmod(mode)
