@@ -436,3 +436,39 @@ def test_the_roster_maps_accounts_and_refuses_a_bad_one(tmp_path: Path) -> None:
     with pytest.raises(RosterError) as exc:
         read_roster(path)
     assert "roster.csv:2: account: '../root' is not an account name" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "unsafe"),
+    [
+        ("ana.kim_m02_m02.ipynb", False),
+        ("folder/ana.kim_m02_m02.ipynb", False),
+        ("../ana.kim_m02_m02.ipynb", True),
+        ("a/../../ana.kim_m02_m02.ipynb", True),
+        ("/etc/ana.kim_m02_m02.ipynb", True),
+        ("C:/ana.kim_m02_m02.ipynb", True),
+        ("ana.kim_m02_..\\..\\evil.json", True),
+        (".._m02_m02.ipynb", True),
+        ("._m02_m02.ipynb", True),
+        ("__MACOSX/._ana.kim_m02_m02.ipynb", True),
+        ("a//b.ipynb", True),
+    ],
+)
+def test_zip_entry_names_are_judged_before_anything_is_extracted(name: str, unsafe: bool) -> None:
+    assert intake.unsafe_entry_name(name) is unsafe
+
+
+def test_a_hand_in_folder_that_is_a_link_is_not_followed(course: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "m02.ipynb").write_bytes(notebook(course))
+    (inbound(course) / f"ana.kim+m02+{early().strftime(STAMP_FORMAT)}+x").symlink_to(elsewhere)
+    nested = hand_in(course, "ben.okafor", early(), honest(course))
+    (nested / "sub").mkdir()
+    (nested / "sub" / "notes.json").symlink_to(course / "roster.csv")
+
+    result = collect(course, "m02")
+
+    assert by_reason(result.findings)[intake.LINK] == {"ana.kim", "ben.okafor"}
+    assert not (course / "submitted" / "ana.kim" / "m02" / "m02.ipynb").exists()
+    assert not (course / "submitted" / "ben.okafor" / "m02" / "sub" / "notes.json").exists()
