@@ -245,7 +245,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def _collected(result: CollectResult, root: Path) -> None:
     for line in summary_lines(result):  # learner ids and file names are data, never markup
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, emoji=False)
     show_status(module_status(root, result.module))
 
 

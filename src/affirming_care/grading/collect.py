@@ -311,7 +311,9 @@ def _exchange_handin(
     chosen, older = None, 0
     for i, (when, text, folder) in enumerate(records):
         scan = scan_folder(folder, module, ctx["limits"])
-        out.findings.extend(Finding(learner.id, r.reason, f"{folder.name}: {r.detail}") for r in scan.refused)
+        out.findings.extend(
+            Finding(learner.id, r.reason, f"{folder.name!r}: {r.detail}") for r in scan.refused
+        )
         handin = HandIn(learner.id, when, scan.files, f"exchange folder {folder.name!r}", text)
         suspect = impersonation(learner.id, learner.login, scan.owners) if settings.check_owner else None
         if suspect is not None:
