@@ -147,11 +147,17 @@ def write_handin(folder: Path, handin: HandIn) -> None:
     tmp.rename(folder)
 
 
-def set_aside(root: Path, kind: str, handin: HandIn, module: str) -> Path:
-    """Keep a hand-in out of submitted/, in ``<kind>/<id>/<module>/<time>/`` (never overwritten)."""
+def set_aside(root: Path, kind: str, handin: HandIn, module: str, lim: Limits) -> Path:
+    """Keep a hand-in out of submitted/, in ``<kind>/<id>/<module>/<time>/`` (never overwritten).
+
+    The same hand-in set aside again (the same download collected twice) is not copied again.
+    """
     base = root / kind / handin.learner / module / _stamp_name(handin.stamp)
+    files = {k: v for k, v in handin.files.items() if k != STAMP_FILE}
     folder, n = base, 1
     while folder.exists():
+        if _collected_files(folder, module, lim) == files:
+            return folder
         n += 1
         folder = base.with_name(f"{base.name}-{n}")
     write_handin(folder, handin)
@@ -214,7 +220,7 @@ def place(root: Path, module: str, handin: HandIn, lim: Limits) -> list[Finding]
     if old.files == new_files and old.stamp == handin.stamp:
         return []
     if handin.stamp is not None and old.stamp is not None and handin.stamp <= old.stamp:
-        aside = set_aside(root, "superseded", handin, module)
+        aside = set_aside(root, "superseded", handin, module, lim)
         return [
             Finding(
                 handin.learner,
@@ -222,7 +228,7 @@ def place(root: Path, module: str, handin: HandIn, lim: Limits) -> list[Finding]
                 f"{handin.source} is older than the hand-in already collected; kept in {aside.relative_to(root)}",
             )
         ]
-    aside = set_aside(root, "superseded", old, module)
+    aside = set_aside(root, "superseded", old, module, lim)
     found = [
         Finding(
             handin.learner,
@@ -317,7 +323,7 @@ def _exchange_handin(
         handin = HandIn(learner.id, when, scan.files, f"exchange folder {folder.name!r}", text)
         suspect = impersonation(learner.id, learner.login, scan.owners) if settings.check_owner else None
         if suspect is not None:
-            aside = set_aside(root, "quarantine", handin, module)
+            aside = set_aside(root, "quarantine", handin, module, ctx["limits"])
             out.findings.append(
                 Finding(learner.id, suspect.reason, f"{suspect.detail} (in {aside.relative_to(root)})")
             )
@@ -440,7 +446,7 @@ def _usable_entry(
     return entry
 
 
-def _zip_handins(root: Path, module: str, read: _ZipRead, out: CollectResult) -> list[HandIn]:
+def _zip_handins(root: Path, module: str, read: _ZipRead, out: CollectResult, lim: Limits) -> list[HandIn]:
     """Each learner's newest whole hand-in; older ones in the same download are kept aside."""
     from nbgrader.utils import parse_utc
 
@@ -450,7 +456,7 @@ def _zip_handins(root: Path, module: str, read: _ZipRead, out: CollectResult) ->
         source = f"{read.sources[learner]}"
         for stamp, files in ordered[:-1]:
             old = HandIn(learner, parse_utc(stamp) if stamp else None, files, source)
-            aside = set_aside(root, "superseded", old, module)
+            aside = set_aside(root, "superseded", old, module, lim)
             out.findings.append(
                 Finding(
                     learner,
@@ -482,7 +488,7 @@ def zip_collect(root: Path, module: str, archives: list[Path]) -> CollectResult:
     read = _ZipRead()
     for archive in archives:
         _read_zip(archive, module, roster, read, ctx)
-    _settle(root, module, _zip_handins(root, module, read, out), out, lim)
+    _settle(root, module, _zip_handins(root, module, read, out, lim), out, lim)
     return out
 
 
