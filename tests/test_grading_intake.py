@@ -472,3 +472,31 @@ def test_a_hand_in_folder_that_is_a_link_is_not_followed(course: Path, tmp_path:
     assert by_reason(result.findings)[intake.LINK] == {"ana.kim", "ben.okafor"}
     assert not (course / "submitted" / "ana.kim" / "m02" / "m02.ipynb").exists()
     assert not (course / "submitted" / "ben.okafor" / "m02" / "sub" / "notes.json").exists()
+
+
+def test_a_hand_in_of_too_many_files_or_folders_too_deep_is_cut_off_and_said_so(course: Path) -> None:
+    many = {f"note{i:03d}.json": b"{}" for i in range(intake.MAX_FILES + 5)}
+    hand_in(course, "ana.kim", early(), honest(course) | many)
+    deep = hand_in(course, "ben.okafor", early(), honest(course))
+    (deep / "a" / "b" / "c" / "d" / "e").mkdir(parents=True)
+    (deep / "a" / "b" / "c" / "d" / "e" / "x.json").write_text("{}")
+
+    result = collect(course, "m02")
+
+    found = by_reason(result.findings)
+    assert "ana.kim" in found[intake.TOO_LARGE] and "ben.okafor" in found[intake.NOT_REGULAR]
+    assert len(list((course / "submitted" / "ana.kim" / "m02").iterdir())) == intake.MAX_FILES + 1
+    assert not (course / "submitted" / "ben.okafor" / "m02" / "a" / "b" / "c" / "d" / "e").exists()
+
+
+def test_a_hand_in_with_nothing_usable_does_not_replace_the_one_collected(course: Path) -> None:
+    hand_in(course, "ana.kim", early(10), honest(course, "good"))
+    collect(course, "m02")
+    later = hand_in(course, "ana.kim", early(1), {}, tag="later")
+    (later / "m02.ipynb").symlink_to(course / "roster.csv")
+
+    result = collect(course, "m02")
+
+    assert result.collected == []
+    assert by_reason(result.findings)[intake.LINK] == {"ana.kim"}
+    assert b"good" in (course / "submitted" / "ana.kim" / "m02" / "m02.ipynb").read_bytes()

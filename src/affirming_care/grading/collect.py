@@ -45,6 +45,7 @@ from affirming_care.grading.intake import (
     REGRADE,
     REPLACED,
     SUPERSEDED,
+    TOO_LARGE,
     UNNAMED,
     Entry,
     Finding,
@@ -52,6 +53,7 @@ from affirming_care.grading.intake import (
     Refused,
     entry_refusal,
     impersonation,
+    over_budget,
     parse_entry,
     read_entry,
     read_regular,
@@ -267,6 +269,8 @@ def lateness(root: Path, module: str) -> dict[str, float]:
 def _settle(root: Path, module: str, handins: list[HandIn], out: CollectResult, lim: Limits) -> None:
     """Place each chosen hand-in, note who changed, make sure each is in the gradebook."""
     for handin in handins:
+        if not any(name != STAMP_FILE for name in handin.files):
+            continue  # nothing usable came (each refusal is reported): an earlier hand-in stays
         if is_current(root, module, handin, lim):
             continue
         found = place(root, module, handin, lim)
@@ -408,12 +412,16 @@ def _read_zip(
             entry = _usable_entry(archive, info, module, roster, ctx)
             if entry is None:
                 continue
+            group = read.groups[entry.learner].setdefault(entry.stamp, {})
+            budget = over_budget(len(group), sum(map(len, group.values())), ctx["limits"])
             try:
+                if budget:
+                    raise Refused(TOO_LARGE, f"zip entry {info.filename!r} was not read: {budget}")
                 data = read_entry(zf, info, ctx["limits"], module, entry.file)
             except Refused as exc:
                 out.findings.append(Finding(entry.learner, exc.reason, f"{archive.name}: {exc.detail}"))
                 continue
-            read.groups[entry.learner].setdefault(entry.stamp, {})[entry.file] = data
+            group[entry.file] = data
             read.sources[entry.learner] = archive.name
 
 

@@ -70,10 +70,21 @@ class Finding:
         return f"{self.learner!r}: {self.reason}: {self.detail}"
 
 
+MAX_FILES = 100
+"""A hand-in has a notebook, an answer file and perhaps a stray copy or two; past this, the rest is refused."""
+MAX_DEPTH = 4
+"""How deep folders inside a hand-in are read."""
+
+
 @dataclass(frozen=True)
 class Limits:
     answer_bytes: int
     notebook_bytes: int
+
+    @property
+    def handin_bytes(self) -> int:
+        """All of one hand-in's files together."""
+        return 2 * self.notebook_bytes + self.answer_bytes
 
     def for_name(self, module: str, name: str) -> int:
         """The answer file's limit for the answer file, the notebook limit for every other file."""
@@ -129,12 +140,28 @@ class FolderScan:
     files: dict[str, bytes] = field(default_factory=dict)
     owners: set[int] = field(default_factory=set)
     refused: list[Refused] = field(default_factory=list)
+    size: int = 0
+
+
+def over_budget(files: int, size: int, limits: Limits) -> str | None:
+    """Why one more file would make a hand-in too big, if it would."""
+    if files >= MAX_FILES:
+        return f"the hand-in has more than {MAX_FILES} files"
+    if size > limits.handin_bytes:
+        return f"the hand-in's files come to more than {limits.handin_bytes:,} bytes"
+    return None
 
 
 def _scan_entry(out: FolderScan, entry: os.DirEntry[str], rel: str, module: str, limits: Limits) -> None:
+    budget = over_budget(len(out.files), out.size, limits)
     if entry.is_symlink():
         out.refused.append(Refused(LINK, f"{rel!r} is a symbolic link; it was not followed or copied"))
+    elif budget:
+        out.refused.append(Refused(TOO_LARGE, f"{rel!r} was not read: {budget}"))
     elif entry.is_dir(follow_symlinks=False):
+        if rel.count("/") >= MAX_DEPTH:
+            out.refused.append(Refused(NOT_REGULAR, f"{rel!r} is a folder nested too deep; it was not read"))
+            return
         out.owners.add(entry.stat(follow_symlinks=False).st_uid)
         _scan(out, Path(entry.path), rel + "/", module, limits)
     elif not entry.is_file(follow_symlinks=False):
@@ -149,6 +176,7 @@ def _scan_entry(out: FolderScan, entry: os.DirEntry[str], rel: str, module: str,
             out.refused.append(Refused(NESTED, f"{rel!r} is an archive; it was not unpacked or copied"))
             return
         out.files[rel] = data
+        out.size += len(data)
         out.owners.add(owner)
 
 
