@@ -460,8 +460,11 @@ def _zip_handins(root: Path, module: str, read: _ZipRead, out: CollectResult, li
 
     chosen = []
     for learner, groups in sorted(read.groups.items()):
-        ordered = sorted(groups.items(), key=lambda kv: parse_utc(kv[0]) if kv[0] else datetime.min)
-        source = f"{read.sources[learner]}"
+        usable = {stamp: files for stamp, files in groups.items() if files}  # refused entries left none
+        if not usable:
+            continue
+        ordered = sorted(usable.items(), key=lambda kv: parse_utc(kv[0]) if kv[0] else datetime.min)
+        source = read.sources.get(learner, "the download")
         for stamp, files in ordered[:-1]:
             old = HandIn(learner, parse_utc(stamp) if stamp else None, files, source)
             aside = set_aside(root, "superseded", old, module, lim)
