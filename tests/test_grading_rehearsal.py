@@ -143,3 +143,21 @@ def test_feedback_keeps_no_widget_output_and_so_no_static_answer_key() -> None:
     assert out.cells[0].outputs[0].data == {
         "text/plain": "(Your answer was saved here; its result is in the next cell.)"
     }
+
+
+def test_hostile_kinds_come_after_the_honest_ones_and_per_learner_kinds_stay_put() -> None:
+    from affirming_care.grading.rehearsal import PER_LEARNER, hostile_kinds
+
+    ids = [x.id for x in synthetic_roster(30)]
+    modules = [f"m{n:02d}" for n in range(13)]
+    hostile = hostile_kinds("exchange")
+
+    plan = plan_kinds(ids, modules, hostile=hostile)
+
+    for mid in modules:
+        kinds = list(plan[mid].values())
+        assert all(kinds.count(k) == 1 for k in [*SPECIAL, *hostile]), mid
+        assert {"complete", "partial"} <= set(kinds)
+    for kind in PER_LEARNER:
+        assert len({next(s for s, k in plan[m].items() if k == kind) for m in modules}) == 1
+    assert "zip_traversal" not in hostile and "impersonation" not in hostile_kinds("zip")

@@ -41,7 +41,7 @@ from rich.progress import (
 from rich.table import Table
 
 from affirming_care.grading.autograde import EXECUTE_WARNING, autograde, check_jobs, default_jobs
-from affirming_care.grading.collect import CollectResult, collect, zip_collect
+from affirming_care.grading.collect import CollectResult, collect, summary_lines, zip_collect
 from affirming_care.grading.course import (
     COURSE_ENV,
     SOURCE,
@@ -49,6 +49,7 @@ from affirming_care.grading.course import (
     course_root,
     formgrader_command,
     load_settings,
+    private_course,
 )
 from affirming_care.grading.feedback import feedback
 from affirming_care.grading.gradebook import ensure_tools_on_path
@@ -247,22 +248,14 @@ def cmd_release(args: argparse.Namespace) -> int:
         else "none: upload the learner files (the notebook) to your LMS",
     )
     console.print(table)
+    for warning in result.warnings:
+        errors.print(f"Warning: {warning}", markup=False, highlight=False)
     return 0
 
 
 def _collected(result: CollectResult, root: Path) -> None:
-    console.print(
-        f"Collected {len(result.collected)} new or updated submission(s) of {result.module}"
-        + (f": {esc(', '.join(result.collected))}" if result.collected else ".")
-    )
-    if result.not_on_roster:
-        console.print(
-            f"[yellow]Not on the roster:[/yellow] {esc(', '.join(result.not_on_roster))} (added to the gradebook)."
-        )
-    for name in result.skipped_files:
-        console.print(
-            f"[yellow]Skipped file[/yellow] {esc(name)}: its name is not like ID_{result.module}_FILE."
-        )
+    for line in summary_lines(result):  # learner ids and file names are data, never markup
+        console.print(line, markup=False, highlight=False, emoji=False)
     show_status(module_status(root, result.module))
 
 
@@ -434,6 +427,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
             deliver=args.deliver,
             source=args.source,
             use_existing_folder=args.use_existing_folder,
+            hostile=args.hostile,
             on_start=start,
             on_done=lambda _p: advance(),
         )
@@ -567,6 +561,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="hand in to a folder made by `grade init` (only ever one kept for practice)",
     )
+    p.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also hand in what a hostile learner sends (forged cells, markup, links, zip tricks, ...)",
+    )
     p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
 
     from affirming_care.calibration_cli import register as register_calibration  # issue 13
@@ -581,7 +580,8 @@ def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         ensure_tools_on_path()
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a kernel warning
         try:
-            return func(args)
+            with private_course(getattr(args, "course", None)):  # 0700 folders, 0600 files
+                return func(args)
         except RosterError as exc:
             for problem in exc.problems:
                 errors.print(str(problem), markup=False, highlight=False)

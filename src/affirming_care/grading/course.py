@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +22,7 @@ import nbformat
 from pydantic import BaseModel, Field, ValidationError
 
 from affirming_care import paths
+from affirming_care.store import MAX_ANSWER_BYTES
 
 REPO = paths.course_root()
 ASSIGNMENTS = REPO / "assignments"
@@ -28,6 +32,11 @@ COURSE_ENV = "AFFIRMING_CARE_COURSE"
 SETTINGS_FILE = "affirming-care-course.json"
 STATE_DIR = ".affirming-care"
 MODULE_RE = re.compile(r"^m\d\d$")
+MAX_NOTEBOOK_BYTES = 20_000_000
+"""A module's notebook with its outputs is well under a megabyte; a bigger one is refused at collect."""
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 CONFIG_MARK = "# ---- This course folder's own settings (written by `affirming_care grade init`) ----"
 
 
@@ -55,6 +64,18 @@ class CourseSettings(BaseModel):
     pass_mark: float = Field(default=0.75, gt=0, le=1)
     rehearsal: bool = Field(default=False, description="Made by `grade rehearse`: its learners are fictional")
     modules: dict[str, ModuleInfo] = Field(default_factory=dict)
+    max_answer_bytes: int = Field(
+        default=MAX_ANSWER_BYTES, gt=0, description="Largest answer file collected (bytes)"
+    )
+    max_notebook_bytes: int = Field(
+        default=MAX_NOTEBOOK_BYTES, gt=0, description="Largest notebook or other file collected (bytes)"
+    )
+    check_owner: bool = Field(
+        default=True,
+        description="Quarantine an exchange hand-in whose files another account owns than the "
+        "learner's (the roster's account column, else the learner id). Turn off only where every "
+        "learner's server runs as one shared account, where the owner says nothing.",
+    )
 
 
 def course_root(path: Path | str | None) -> Path:
@@ -170,3 +191,63 @@ def formgrader_command(root: Path, port: int = 8888) -> list[str]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     return cmd
+
+
+@contextmanager
+def private_umask() -> Iterator[None]:
+    """Everything made inside is readable by this account alone (umask 077), nbgrader's files too."""
+    old = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _exchange_inside(root: Path) -> Path | None:
+    """The course's exchange if it sits inside the course folder (a rehearsal's does): it keeps its modes."""
+    try:
+        exchange = load_settings(root).exchange
+    except GradingError:
+        return None
+    if not exchange:
+        return None
+    path = Path(exchange)
+    return path if root in path.parents else None
+
+
+def make_private(root: Path) -> None:
+    """Every folder in the course folder 0700 and every file 0600; links are left alone, never followed.
+
+    The exchange, when it is inside the folder, keeps the modes nbgrader gives it.
+    """
+    if not root.is_dir() or root.is_symlink():
+        return
+    skip = _exchange_inside(root)
+    os.chmod(root, PRIVATE_DIR)
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if skip is None or here / d != skip]
+        for name in dirs + files:
+            path = here / name
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                continue
+            mode = PRIVATE_DIR if stat.S_ISDIR(info.st_mode) else PRIVATE_FILE
+            if stat.S_IMODE(info.st_mode) != mode:
+                os.chmod(path, mode)
+
+
+@contextmanager
+def private_course(course: Path | str | None) -> Iterator[None]:
+    """Run one command privately: umask 077 while it runs, then a sweep of the course folder."""
+    with private_umask():
+        try:
+            yield
+        finally:
+            root: Path | None
+            try:
+                root = course_root(course)
+            except GradingError:
+                root = None
+            if root is not None and settings_path(root).exists():
+                make_private(root)

@@ -151,6 +151,10 @@ def feedback(
         if on_done:
             on_done(sid, ok)
     released = _release(root, module, nb_api, written, held) if settings.exchange else []
+    if settings.exchange:  # learners must read their released page whatever the instructor's umask
+        from affirming_care.grading.init import secure_exchange
+
+        secure_exchange(Path(settings.exchange), settings.course_id)
     return FeedbackResult(
         module=module,
         written=written,

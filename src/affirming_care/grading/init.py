@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from affirming_care.grading.course import (
     ASSIGNMENTS,
+    PRIVATE_DIR,
     SOURCE,
     CourseSettings,
     GradingError,
@@ -19,6 +22,37 @@ from affirming_care.grading.course import (
 )
 from affirming_care.grading.gradebook import gradebook
 from affirming_care.grading.roster import RosterImport, import_roster, read_roster
+
+EXCHANGE_ROOT_MODE = 0o1777
+"""nbgrader's exchange root must be writable by every learner (nbgrader resets anything but rwx for
+all); the sticky bit, as on /tmp, keeps one account from renaming or removing another's folders."""
+INBOUND_STICKY = 0o1000
+FEEDBACK_PAGE_MODE = 0o644
+
+
+def secure_exchange(exchange: Path, course_id: str) -> None:
+    """The modes nbgrader documents for its exchange, with the sticky bit where everyone may write.
+
+    nbgrader makes ``<course>/outbound`` 0755 and ``<course>/inbound`` 2733 (learners may hand in
+    but not list); here the root gets 1777 and the inbound the sticky bit too, so that a learner
+    who guesses another's hand-in folder cannot remove or rename it. Nothing is ever 0777.
+    Released feedback pages are 0644, as nbgrader leaves them with the usual umask.
+    Anything this account does not own is left as it is.
+    """
+    targets = [(exchange, EXCHANGE_ROOT_MODE)]
+    inbound = exchange / course_id / "inbound"
+    if inbound.is_dir():
+        targets.append((inbound, stat.S_IMODE(inbound.stat().st_mode) | INBOUND_STICKY))
+    feedback = exchange / course_id / "feedback"
+    if feedback.is_dir() and not feedback.is_symlink():
+        # nbgrader copies a feedback page with its mode; the course folder's own copy is 0600, and
+        # the learner must read the released one (its name is a secret hash; the folder is 0711).
+        targets += [(page, FEEDBACK_PAGE_MODE) for page in feedback.iterdir() if page.is_file()]
+    for path, mode in targets:
+        if path.is_symlink() or path.stat().st_uid != os.geteuid():
+            continue
+        if stat.S_IMODE(path.stat().st_mode) != mode:
+            path.chmod(mode)
 
 
 @dataclass
@@ -61,7 +95,7 @@ def _updated_settings(
         exchange = exchange.expanduser().resolve()
         if not exchange.exists():
             exchange.mkdir(parents=True)
-            exchange.chmod(0o777)  # nbgrader's exchange must be writable by every learner
+        secure_exchange(exchange, settings.course_id)
         settings.exchange = str(exchange)
     return settings
 
@@ -95,7 +129,8 @@ def init_course(
     wanted = _wanted_modules(source, modules)
     if roster is not None:
         read_roster(roster)  # report every bad row before anything is written
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    root.chmod(PRIVATE_DIR)
     settings = _updated_settings(root, course_id, pass_mark, exchange)
     new_modules = _copy_modules(root, source, wanted, settings)
     save_settings(root, settings)

@@ -6,17 +6,29 @@ nbgrader's own submit) or as an LMS bulk-download zip. Every kind of submission 
 meets is there: complete, partial, no answer file, a damaged answer file, a locked cell edited,
 a late one, a missing notebook, a stray extra file, and learners who submitted nothing.
 
+With ``hostile=True`` (``grade rehearse --hostile``) it also hands in what a hostile learner
+sends (:data:`HOSTILE`): cells added to forge grades, markup and spreadsheet formulas in
+reflections, names and ids, links to other people's files, an oversized answer file, zip entries
+that try to land outside the learner's folder, an archive inside the hand-in, work handed in from
+another account, two hand-ins at once, and a hand-in that replaces one already graded by hand.
+Each has its expected outcome in the manifest (``rehearsal.json``): what collect reports, whether
+it is collected, the checks score it earns (never more than it answered), and what autograde
+must report.
+
 Everything is fictional. The reflections talk about practice only, as real ones must.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import random
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,10 +45,14 @@ from affirming_care.grading.course import (
     settings_path,
 )
 from affirming_care.grading.gradebook import gradebook, load_config, short_error
+from affirming_care.grading.hostile import CANARY_DIR, HOSTILE_NAMES, HostileHandIn
+from affirming_care.grading.hostile import Context as HostileContext
+from affirming_care.grading.hostile import build as build_hostile
 from affirming_care.grading.init import init_course
+from affirming_care.grading.intake import NOT_ON_ROSTER, OUTSIDE, UNNAMED
 from affirming_care.grading.release import release
-from affirming_care.grading.roster import ROSTER_REQUIRED, Learner
-from affirming_care.store import AnswerFile, Attempt, CheckRecord, store_filename
+from affirming_care.grading.roster import ROSTER_REQUIRED, Learner, save_roster, saved_roster
+from affirming_care.store import MAX_ANSWER_BYTES, AnswerFile, Attempt, CheckRecord, store_filename
 
 KINDS: dict[str, str] = {
     "complete": "answered every check correctly and wrote a reflection",
@@ -59,6 +75,33 @@ SPECIAL = [
     "not_submitted",
 ]
 """Kinds every module of a rehearsal has once (cohort size permitting); the rest are complete or partial."""
+
+HOSTILE: dict[str, str] = {
+    "added_cell": "added a code cell that writes every right answer through the course's API; no answer file",
+    "patched_grader": "added a cell that swaps the grader for one that always says Correct; clicked A everywhere",
+    "markup_reflection": "complete; the reflection holds <script>, <img onerror>, <svg onload> and <iframe srcdoc>",
+    "symlink_classmate": "the answer file is a symbolic link to a classmate's hand-in",
+    "symlink_private": "the answer file is a symbolic link to a private file of the instructor (gradebook.db)",
+    "oversized_answer_file": "every check right, in an answer file padded past the 1 MB limit",
+    "two_handins": "handed in twice: a complete hand-in, then a newer partial one",
+    "regraded": "graded by hand before (a score of 7 on the reflection), then handed in again",
+    "impersonation": "handed in from another account than the learner's (exchange only)",
+    "zip_traversal": "complete, plus zip entries named to land outside the learner's folder (zip only)",
+    "nested_archive": "complete, plus an archive inside the hand-in",
+    "markup_name": "complete; the roster name holds markup (<script>, [/x], [she/her])",
+    "formula_name": "complete; the roster name starts with = and @ (spreadsheet formulas)",
+    "stranger": "handed in under an id that is not on the roster",
+}
+"""Kinds a hostile learner hands in, in the order a small cohort gets them."""
+EXCHANGE_ONLY = {"impersonation"}
+ZIP_ONLY = {"zip_traversal"}
+STRANGER_IDS = {
+    "exchange": ["a b", "zoë", "=cmd|'calc'!A0", "-1", "@SUM(1)"],
+    "zip": ["a b", "zoë", "=cmd|'calc'!A0", "+1", "-1", "@sum", "..", ".", "../../evil"],
+}
+"""Ids outside the roster. ``nbgrader submit --student ../../evil`` would write outside the
+exchange's inbound (nbgrader joins the id into the path), and nbgrader refuses an id with ``+``,
+so those two come only in a zip."""
 
 FIRST = [
     "Ana", "Ben", "Chioma", "Dev", "Elif", "Farah", "Gabriel", "Hana", "Ivan", "Jamal", "Kiri", "Lena",
@@ -107,6 +150,15 @@ class Planned:
     reflection_written: bool
     files: list[str]
     timestamp: str | None
+    hostile: bool = False
+    collected: bool = True
+    """Whether collect should put this hand-in in submitted/."""
+    expected_findings: list[str] = field(default_factory=list)
+    """The reasons collect reports for this learner (``affirming_care.grading.intake.REASONS``)."""
+    expected_autograde: str = ""
+    """What autograde must do with it, in words (for the end-to-end test and the instructor)."""
+    canary: str | None = None
+    """A file that the hand-in's added cell would write if grading ran learner code: it must not exist."""
 
 
 @dataclass
@@ -149,21 +201,48 @@ def write_roster(learners: list[Learner], path: Path) -> Path:
     return path
 
 
-def plan_kinds(learners: list[str], modules: list[str], seed: int = 2026) -> dict[str, dict[str, str]]:
+def hostile_kinds(deliver: str) -> list[str]:
+    """The hostile kinds one delivery can hand in (strangers are extra, outside the roster)."""
+    skip = ZIP_ONLY if deliver == "exchange" else EXCHANGE_ONLY
+    return [k for k in HOSTILE if k not in skip and k != "stranger"]
+
+
+PER_LEARNER = ("impersonation", "markup_name", "formula_name")
+"""Hostile kinds that belong to a learner, not a hand-in (an account, a name): one learner each,
+the same in every module."""
+
+
+def fixed_kinds(learners: list[str], hostile: list[str], seed: int = 2026) -> dict[str, str]:
+    """The learner of each per-learner hostile kind (a cohort of 9 or more has them)."""
+    order = sorted(learners)
+    random.Random(seed).shuffle(order)
+    wanted = [k for k in PER_LEARNER if k in hostile]
+    if len(order) < 9:
+        return {}
+    return {order[-(i + 1)]: kind for i, kind in enumerate(wanted)}
+
+
+def plan_kinds(
+    learners: list[str], modules: list[str], seed: int = 2026, hostile: list[str] | None = None
+) -> dict[str, dict[str, str]]:
     """Each module gets every special kind once (as the cohort allows), on different learners per module.
 
     ``modules`` is every module of the course, in order, so a module's plan is the same whichever
-    modules one rehearsal hands in.
+    modules one rehearsal hands in. ``hostile`` kinds come after the special ones; the kinds of
+    :data:`PER_LEARNER` stay on one learner each (:func:`fixed_kinds`).
     """
     order = sorted(learners)
     random.Random(seed).shuffle(order)
-    n = len(order)
+    wanted = list(SPECIAL) + [k for k in hostile or [] if k not in PER_LEARNER]
+    fixed = fixed_kinds(learners, hostile or [], seed)
+    pool = [sid for sid in order if sid not in fixed]
+    n = len(pool)
     plan: dict[str, dict[str, str]] = {}
     for k, mid in enumerate(modules):
-        kinds: dict[str, str] = {}
-        for j, kind in enumerate(SPECIAL[: max(0, n - 2)]):
-            kinds[order[(k * len(SPECIAL) + j) % n]] = kind
-        regular = [sid for sid in order if sid not in kinds]
+        kinds: dict[str, str] = dict(fixed)
+        for j, kind in enumerate(wanted[: max(0, n - 2)]):
+            kinds[pool[(k * len(wanted) + j) % n]] = kind
+        regular = [sid for sid in pool if sid not in kinds]
         for i, sid in enumerate(regular):
             kinds[sid] = "complete" if i % 2 == 0 else "partial"
         plan[mid] = dict(sorted(kinds.items()))
@@ -275,13 +354,14 @@ def _files(
 
 def _submit_to_exchange(
     root: Path, mid: str, sid: str, files: dict[str, str], when: datetime, work: Path
-) -> None:
-    """nbgrader's own submit, as the learner ``sid``, at ``when``."""
+) -> Path:
+    """nbgrader's own submit, as the learner ``sid``, at ``when``; the hand-in's folder in the inbound."""
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default.submit import ExchangeSubmit
     from nbgrader.utils import capture_log
 
+    work = work / f"{len(list(work.iterdir())) if work.exists() else 0}"
     folder = work / sid / mid
     folder.mkdir(parents=True)
     for name, text in files.items():
@@ -304,6 +384,7 @@ def _submit_to_exchange(
     result = capture_log(app)
     if not result["success"]:
         raise GradingError(f"Rehearsal could not submit {mid} for {sid}: {short_error(result)}")
+    return Path(str(app.inbound_path)) / str(app.assignment_filename)
 
 
 def _rehearsal_settings(
@@ -374,6 +455,123 @@ class _Handing:
     rng: random.Random
     work: Path
     zf: zipfile.ZipFile | None
+    classmate: str = ""
+    """A learner of this module whose hand-in is complete (what a link points at)."""
+    answer_limit: int = MAX_ANSWER_BYTES
+
+
+def _deliver(h: _Handing, sid: str, item: HostileHandIn, when: datetime) -> None:
+    """Hand in ``item`` into the zip, or through nbgrader's submit and then by hand in the inbound."""
+    if h.zf is not None:
+        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+        prefix = f"{sid}_{h.mid}_{stamp}_"
+        for name, text in item.files.items():
+            h.zf.writestr(prefix + name, text)
+        for name, data in item.extra.items():
+            h.zf.writestr(prefix + name, data)
+        for name, target in item.links.items():
+            info = zipfile.ZipInfo(prefix + name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            h.zf.writestr(info, target)
+        for name, data in item.raw_entries.items():
+            h.zf.writestr(name.replace("{stamp}", stamp), data)
+        return
+    folder = _submit_to_exchange(h.root, h.mid, sid, item.files, when, h.work)
+    for name, target in item.links.items():  # the inbound is writable by every learner
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(target)
+    for name, data in item.extra.items():
+        (folder / name).write_bytes(data)
+
+
+def _graded_before(h: _Handing, sid: str, files: dict[str, str], when: datetime) -> None:
+    """An earlier hand-in in submitted/, its reflection graded by hand (7 points), as if collected before."""
+    from nbgrader.api import MissingEntry
+
+    from affirming_care.grading.collect import STAMP_FILE, STAMP_FORMAT
+
+    folder = h.root / "submitted" / sid / h.mid
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / STAMP_FILE).write_text(when.strftime(STAMP_FORMAT) + "\n", encoding="utf-8")
+    with gradebook(h.root) as gb:
+        try:
+            sub = gb.find_submission(h.mid, sid)
+        except MissingEntry:
+            sub = gb.add_submission(h.mid, sid)
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                if g.cell.cell_type == "markdown":
+                    g.manual_score, g.needs_manual_grade = 7.0, False
+        gb.db.commit()
+
+
+def _hand_in_hostile(h: _Handing, sid: str, kind: str, when: datetime) -> Planned:
+    complete, full, _ = _files(h.root, h.mid, h.module, "complete", h.rng, when)
+    p_files, p_score, p_wrote = _files(h.root, h.mid, h.module, "partial", h.rng, when)
+    partial = (p_files, p_score or 0.0, p_wrote)
+    ctx = HostileContext(
+        h.root, h.mid, sid, h.module, complete, full or 0.0, partial, h.classmate, h.answer_limit
+    )
+    item = build_hostile(ctx, kind)
+    if item.graded_before:
+        _graded_before(h, sid, complete, when - timedelta(days=1))
+    if item.earlier is not None:
+        _deliver(h, sid, HostileHandIn(item.earlier), when - timedelta(days=1))
+    _deliver(h, sid, item, when)
+    return Planned(
+        sid,
+        h.mid,
+        kind,
+        HOSTILE[kind],
+        item.expected_checks,
+        item.reflection_written,
+        sorted({*item.files, *item.links, *item.extra}),
+        when.isoformat(),
+        hostile=True,
+        collected=item.collected,
+        expected_findings=item.findings,
+        expected_autograde=item.autograde,
+        canary=item.canary,
+    )
+
+
+STRANGER_FINDINGS = {
+    "a b": UNNAMED, "zoë": UNNAMED, "=cmd|'calc'!A0": UNNAMED, "+1": UNNAMED, "..": OUTSIDE, ".": OUTSIDE,
+}  # fmt: skip
+"""In a zip, what collect reports of each stranger id that the course's file-name pattern cannot
+hold (an id on the roster never looks like these); the others are simply not on the roster."""
+
+
+def _hand_in_strangers(h: _Handing, deliver: str) -> list[Planned]:
+    """Hand-ins under ids outside the roster: never collected, reported by id."""
+    out = []
+    for sid in STRANGER_IDS[deliver]:
+        when = h.due - timedelta(hours=2)
+        files, _, _ = _files(h.root, h.mid, h.module, "complete", h.rng, when)
+        if deliver == "zip" and sid.startswith("../"):
+            reason = OUTSIDE
+        else:
+            reason = STRANGER_FINDINGS.get(sid, NOT_ON_ROSTER) if deliver == "zip" else NOT_ON_ROSTER
+        _deliver(h, sid, HostileHandIn(files), when)
+        out.append(
+            Planned(
+                sid,
+                h.mid,
+                "stranger",
+                HOSTILE["stranger"],
+                None,
+                False,
+                sorted(files),
+                when.isoformat(),
+                hostile=True,
+                collected=False,
+                expected_findings=[reason],
+                expected_autograde="never collected, so never graded or exported",
+            )
+        )
+    return out
 
 
 def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
@@ -384,6 +582,8 @@ def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
         when = h.due + timedelta(hours=3, minutes=h.rng.randint(0, 50))
     else:
         when = h.due - timedelta(hours=h.rng.randint(1, 96), minutes=h.rng.randint(0, 59))
+    if kind in HOSTILE:
+        return _hand_in_hostile(h, sid, kind, when)
     files, expected, wrote = _files(h.root, h.mid, h.module, kind, h.rng, when)
     if h.zf is not None:
         stamp = when.strftime("%Y%m%dT%H%M%SZ")
@@ -394,6 +594,64 @@ def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
     return Planned(sid, h.mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
 
 
+def _cohort_plan(
+    root: Path, settings: CourseSettings, modules: list[str], seed: int, deliver: str, hostile: bool
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The folder's learners and each module's kinds; the roster's accounts and names set to match."""
+    with gradebook(root) as gb:
+        ids = sorted(s.id for s in gb.students)
+    if not ids:
+        raise GradingError(f"{root} has no learners; import a roster with `affirming_care grade roster`.")
+    wanted = hostile_kinds(deliver) if hostile else None
+    kinds = plan_kinds(ids, sorted(set(settings.modules) | set(modules)), seed, wanted)
+    _rehearsal_roster(root, ids, fixed_kinds(ids, wanted, seed) if wanted else {})
+    if hostile:
+        (root / CANARY_DIR).mkdir(exist_ok=True)
+    return ids, kinds
+
+
+def _new_zip(path: Path) -> zipfile.ZipFile:
+    path.parent.mkdir(exist_ok=True)
+    return zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+
+
+def _hand_in_module(
+    h: _Handing, kinds: dict[str, str], hostile_deliver: str | None, on_done: Callable[[Planned], None] | None
+) -> list[Planned]:
+    """Every learner's hand-in of one module (links last, so that what they point at is there)."""
+    plan = []
+    for sid in sorted(kinds, key=lambda sid: kinds[sid].startswith("symlink_")):
+        item = _hand_in(h, sid, kinds[sid])
+        plan.append(item)
+        if on_done and item.kind != "not_submitted":
+            on_done(item)
+    if hostile_deliver:
+        plan.extend(_hand_in_strangers(h, hostile_deliver))
+    return plan
+
+
+def _rehearsal_roster(root: Path, ids: list[str], fixed: dict[str, str]) -> None:
+    """Map every learner to this account (the rehearsal hands in from it) and give the hostile names.
+
+    The learner an impersonation is of keeps their own id as account, so a hand-in from this
+    account is not theirs. Names go into the gradebook too, where formgrader and exports read them.
+    """
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    roster = saved_roster(root)
+    for sid in ids:
+        learner = roster.get(sid) or Learner(id=sid, first_name=sid)
+        learner.account = "" if fixed.get(sid) == "impersonation" else me
+        if fixed.get(sid) in HOSTILE_NAMES:
+            learner.first_name, learner.last_name = HOSTILE_NAMES[fixed[sid]]
+        roster[sid] = learner
+    save_roster(root, roster)
+    with gradebook(root) as gb:
+        for sid, kind in fixed.items():
+            if kind in HOSTILE_NAMES:
+                first, last = HOSTILE_NAMES[kind]
+                gb.update_or_create_student(sid, first_name=first, last_name=last)
+
+
 def _write_manifest(root: Path, modules: list[str], plan: list[Planned]) -> Path:
     manifest = root / "rehearsal.json"
     old = json.loads(manifest.read_text()) if manifest.exists() else {"submissions": []}
@@ -401,8 +659,11 @@ def _write_manifest(root: Path, modules: list[str], plan: list[Planned]) -> Path
     manifest.write_text(
         json.dumps(
             {
-                "about": "What each synthetic learner handed in, and the checks score it should get.",
+                "about": "What each synthetic learner handed in, and the checks score it should get. "
+                "Hostile hand-ins also say what collect reports (expected_findings), whether they are "
+                "collected, what autograde must do, and a canary file that must never exist.",
                 "kinds": KINDS,
+                "hostile_kinds": HOSTILE,
                 "submissions": kept + [asdict(p) for p in plan],
             },
             indent=1,
@@ -421,6 +682,7 @@ def rehearse(
     deliver: str = "exchange",
     source: Path = SOURCE,
     use_existing_folder: bool = False,
+    hostile: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Planned], None] | None = None,
 ) -> RehearsalResult:
@@ -431,7 +693,9 @@ def rehearse(
     ``use_existing_folder``, so made-up work never lands in a real cohort; then it keeps its roster
     and releases.
     ``deliver`` is ``exchange`` (then run ``grade collect``) or ``zip`` (then ``grade zip-collect``
-    with the zip written to ``downloads/``).
+    with the zip written to ``downloads/``). ``hostile`` adds the kinds of :data:`HOSTILE`.
+    Every learner's hand-in comes from this computer's own account, so the folder's roster maps
+    each learner to it (the ``account`` column), except the learner an impersonation is of.
     """
     from affirming_care.loader import cached_course
 
@@ -448,11 +712,7 @@ def rehearse(
     course = cached_course()
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
     dues = {mid: _due_date(root, mid, due_default) for mid in modules}
-    with gradebook(root) as gb:
-        ids = sorted(s.id for s in gb.students)
-    if not ids:
-        raise GradingError(f"{root} has no learners; import a roster with `affirming_care grade roster`.")
-    kinds = plan_kinds(ids, sorted(set(settings.modules) | set(modules)), seed)
+    ids, kinds = _cohort_plan(root, settings, modules, seed, deliver, hostile)
     total = sum(1 for mid in modules for sid in ids if kinds[mid][sid] != "not_submitted")
     if on_start:
         on_start(total)
@@ -464,14 +724,13 @@ def rehearse(
             zf = None
             if deliver == "zip":
                 archives[mid] = root / "downloads" / f"{mid}-lms-download.zip"
-                archives[mid].parent.mkdir(exist_ok=True)
-                zf = zipfile.ZipFile(archives[mid], "w", zipfile.ZIP_DEFLATED)
-            h = _Handing(root, mid, course.module(mid), dues[mid], rng, Path(tmp) / mid, zf)
-            for sid in ids:
-                item = _hand_in(h, sid, kinds[mid][sid])
-                plan.append(item)
-                if on_done and item.kind != "not_submitted":
-                    on_done(item)
+                zf = _new_zip(archives[mid])
+            complete = sorted(sid for sid, k in kinds[mid].items() if k == "complete")
+            h = _Handing(
+                root, mid, course.module(mid), dues[mid], rng, Path(tmp) / mid, zf,
+                classmate=complete[0] if complete else ids[0], answer_limit=settings.max_answer_bytes,
+            )  # fmt: skip
+            plan.extend(_hand_in_module(h, kinds[mid], deliver if hostile else None, on_done))
             if zf is not None:
                 zf.close()
     return RehearsalResult(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from affirming_care.grading.course import (
     save_settings,
 )
 from affirming_care.grading.gradebook import api, gradebook, short_error
+from affirming_care.grading.init import secure_exchange
 
 
 @dataclass
@@ -27,6 +28,28 @@ class ReleaseResult:
     max_score: float
     checks: int
     reflections: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def due_warning(due: datetime | None, now: datetime | None = None) -> str | None:
+    """A plain warning when the due date has already passed: every hand-in would count as late."""
+    if due is None:
+        return None
+    now = now or datetime.now(UTC)
+    when = due if due.tzinfo else due.replace(tzinfo=UTC)
+    if when >= now:
+        return None
+    ago = now - when
+    days, hours = ago.days, ago.seconds // 3600
+    span = (
+        f"{days} day(s) and {hours} hour(s)"
+        if days
+        else f"{hours} hour(s) and {ago.seconds // 60 % 60} minute(s)"
+    )
+    return (
+        f"The due date {when:%Y-%m-%d %H:%M} UTC is in the past ({span} ago): every hand-in will "
+        "count as late. If that is a mistake, release again with --due and a later date."
+    )
 
 
 def parse_due(text: str) -> datetime:
@@ -73,6 +96,7 @@ def release(root: Path, module: str, *, due: datetime | None = None) -> ReleaseR
             info.due = due.isoformat()
         assignment = gb.find_assignment(module)
         max_score = assignment.max_score
+        effective_due = assignment.duedate
         cells = [c for nb in assignment.notebooks for c in nb.grade_cells]
         checks = sum(1 for c in cells if c.cell_type == "code")
         reflections = sum(1 for c in cells if c.cell_type == "markdown")
@@ -80,6 +104,8 @@ def release(root: Path, module: str, *, due: datetime | None = None) -> ReleaseR
     save_settings(root, settings)
     if settings.exchange:
         _release_to_exchange(nb_api, module, settings)
+        secure_exchange(Path(settings.exchange), settings.course_id)
+    warning = due_warning(effective_due)
     return ReleaseResult(
         module=module,
         release_dir=root / "release" / module,
@@ -88,4 +114,5 @@ def release(root: Path, module: str, *, due: datetime | None = None) -> ReleaseR
         max_score=max_score,
         checks=checks,
         reflections=reflections,
+        warnings=[warning] if warning else [],
     )

@@ -17,8 +17,9 @@ from affirming_care.loader import Problem
 
 ROSTER_FILE = "roster.csv"
 ROSTER_REQUIRED = ("id", "first_name", "last_name", "email")
-ROSTER_OPTIONAL = ("section", "lms_user_id", "sis_user_id", "sis_login_id")
+ROSTER_OPTIONAL = ("section", "lms_user_id", "sis_user_id", "sis_login_id", "account")
 LEARNER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+ACCOUNT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\$?$")
 EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
 
@@ -41,10 +42,17 @@ class Learner(BaseModel):
     lms_user_id: str = ""
     sis_user_id: str = ""
     sis_login_id: str = ""
+    account: str = ""
+    """The learner's account on the computer that holds the nbgrader exchange (default: the id)."""
 
     @property
     def name(self) -> str:
         return " ".join(x for x in (self.first_name, self.last_name) if x) or self.id
+
+    @property
+    def login(self) -> str:
+        """The account whose files a genuine hand-in of this learner's is owned by."""
+        return self.account or self.id
 
 
 def _roster_text(path: Path) -> str:
@@ -111,6 +119,13 @@ def _row_problems(path: Path, line: int, values: dict[str, str], seen: dict[str,
     if values["email"] and not EMAIL_RE.match(values["email"]):
         problems.append(
             RosterProblem(path, line, "email", f"{values['email']!r} does not look like an email address")
+        )
+    account = values.get("account", "")
+    if account and not ACCOUNT_RE.match(account):
+        problems.append(
+            RosterProblem(
+                path, line, "account", f"{account!r} is not an account name (letters, digits, . _ -)"
+            )
         )
     if not values["first_name"] and not values["last_name"]:
         problems.append(RosterProblem(path, line, "first_name", "first_name and last_name are both empty"))
@@ -186,10 +201,28 @@ def import_roster(root: Path, path: Path) -> RosterImport:
             (updated if learner.id in known else added).append(learner.id)
             merged[learner.id] = learner
         total = len(gb.students)
+    save_roster(root, merged)
+    return RosterImport(added=added, updated=updated, total=total)
+
+
+def save_roster(root: Path, learners: dict[str, Learner]) -> None:
+    """Write the course folder's copy of the roster (every column, the instructor's eyes only)."""
     columns = list(ROSTER_REQUIRED + ROSTER_OPTIONAL)
     with (root / ROSTER_FILE).open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
-        for learner in merged.values():
+        for learner in learners.values():
             writer.writerow(learner.model_dump())
-    return RosterImport(added=added, updated=updated, total=total)
+    (root / ROSTER_FILE).chmod(0o600)
+
+
+def roster_ids(root: Path) -> dict[str, Learner]:
+    """Everyone a hand-in may come from: the saved roster, else the gradebook's learners."""
+    saved = saved_roster(root)
+    if saved:
+        return saved
+    with gradebook(root) as gb:
+        return {
+            s.id: Learner(id=s.id, first_name=s.first_name or "", last_name=s.last_name or "")
+            for s in gb.students
+        }
