@@ -11,6 +11,7 @@
     grade feedback    one HTML page per learner: scores, comments, rubric (never the key)
     grade export      nbgrader CSV, Canvas and Moodle gradebooks, completion report
     grade rehearse    a synthetic cohort to practise on
+    grade item-analysis  difficulty, discrimination and option counts of post-test items
 
 The work is done in ``affirming_care.grading`` (one module per step); this module only
 reads arguments and shows results.
@@ -538,6 +539,10 @@ def register(subparsers: Any) -> None:
         help="hand in to a folder made by `grade init` (only ever one kept for practice)",
     )
     p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
+
+    from affirming_care.item_analysis_cli import add_item_analysis
+
+    add_item_analysis(step)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
