@@ -34,7 +34,7 @@ function answersPanel(page, main) {
   const store = page.store;
   const status = el("p", { class: "ac-status", role: "status", "aria-live": "polite" });
   const warning = el("div", { class: "ac-warning", role: "alert" });
-  const label = "Module " + Number(store.module.slice(1));
+  const label = /^m\d\d$/.test(store.module) ? "Module " + Number(store.module.slice(1)) : "the course evaluation";
   const confirmBox = el("div", { class: "ac-confirm" });
   const clear = button("Clear my answers for this module", () => {
     show(confirmBox, true);

@@ -28,7 +28,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
-    return _check_bank(args, course.curriculum.ids)
+    evaluation = _check_evaluation(args)  # issue 13: content/evaluation.yml
+    return max(evaluation, _check_bank(args, course.curriculum.ids))
+
+
+def _check_evaluation(args: argparse.Namespace) -> int:
+    from affirming_care.evaluation import check_evaluation
+
+    status, lines = check_evaluation(args.content)
+    for line in lines:
+        print(line, file=sys.stderr if status else sys.stdout)
+    return status
 
 
 def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:
