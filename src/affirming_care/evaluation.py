@@ -133,3 +133,12 @@ def evaluation_html(ev: Evaluation, module: str = STANDALONE_MODULE, where_kept:
     parts.append(f"<p><strong>{escape(ev.comments.prompt)}</strong> {escape(ev.comments.hint)}</p>")
     parts.append(data_script(evaluation_data(ev, module, where_kept)) + "</div>")
     return "".join(parts)
+
+
+def show_evaluation_page() -> str:
+    """The book's evaluation page: the static view, which the book's script turns live (module ``evaluation``)."""
+    from IPython.display import HTML, display
+
+    html = evaluation_html(load_evaluation(), STANDALONE_MODULE, "Saved at once, only in this browser.")
+    display(HTML(html))
+    return html
