@@ -253,3 +253,18 @@ def test_comments_are_escaped_in_the_report(ev: Evaluation) -> None:
     records = [EvaluationRecord(ratings={"intent": 3}, comments="<script>x</script>") for _ in range(5)]
     html = summary_html(summarise(ev, records))
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_dashboard_shows_the_evaluation_and_the_item_analysis_sections(tmp_path: Path) -> None:
+    from affirming_care.grading.dashboard import build_dashboard
+
+    for n, r in enumerate([2, 3, 4, 4, 5, 5]):
+        hand_in(tmp_path, f"learner-{n}", {"respect": r}, comments="Hostile <i>text</i>" if n == 0 else "")
+    dash = build_dashboard(tmp_path, modules=["m12"])
+    assert dash.html is not None
+    html = dash.html.read_text(encoding="utf-8")
+    evaluation = html[html.index("id='course-evaluation'") :]
+    assert "6 people answered" in evaluation and "Hostile &lt;i&gt;text&lt;/i&gt;" in evaluation
+    assert "Post-test item analysis" in html and "do not carry post-test answers" in html
+    assert html.index("course-evaluation") < html.index("</main>")
+    assert "learner-" not in html
