@@ -113,3 +113,29 @@ def test_the_evaluation_is_answered_with_the_keyboard_and_kept(
     data = read_answer_file(path, STANDALONE_MODULE)  # the Python reader accepts the book's file
     assert data is not None and data.evaluation is not None
     assert data.evaluation.ratings == {"objectives": 4, "relevance": 1}
+
+
+def answer_first_statement(page: Any, url: str, key: str) -> dict[str, Any]:
+    """Open ``url``, choose "Agree" for the first statement by keyboard; what ``key`` then holds."""
+    page.goto(url)
+    page.wait_for_selector(".ac-live-root .ac-evaluation-item")
+    first = page.locator(".ac-live-root .ac-evaluation-item input[type=radio]").first
+    first.focus()
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    raw = page.evaluate(f"localStorage.getItem({key!r})")
+    return json.loads(raw) if raw else {}
+
+
+@pytest.mark.slow
+def test_the_built_book_keeps_the_evaluation_on_its_page_and_in_module_12(page: Any, site: str) -> None:
+    """The built book: the evaluation page keeps its own answers; Module 12's page keeps them with m12's."""
+    on_its_own = answer_first_statement(page, site + "book/evaluation.html", KEY)
+    assert on_its_own["module"] == "evaluation" and on_its_own["evaluation"]["ratings"] == {"objectives": 4}
+    assert page.get_by_role("button", name="Download my evaluation").is_visible()
+    with_capstone = answer_first_statement(
+        page, site + "notebooks/m12-capstone.html", "affirming-care:answers:m12"
+    )
+    assert with_capstone["module"] == "m12" and with_capstone["evaluation"]["ratings"] == {"objectives": 4}
+    assert page.get_by_role("button", name="Download my evaluation").count() == 0
