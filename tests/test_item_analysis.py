@@ -266,3 +266,21 @@ def test_the_command_writes_the_csv_and_prints_a_table(
     assert "do not carry post-test answers" in out
     assert (course / "dashboard" / "item-analysis-m04.csv").is_file()
     assert main(["grade", "item-analysis", "--course", str(course), "--module", "m99"]) == 1
+
+
+def test_the_commands_table_shows_each_items_figures_and_flags(bank: Bank, cohort: list[Response]) -> None:
+    from rich.console import Console
+
+    from affirming_care.item_analysis_cli import analysis_table
+
+    analysis = analyse_module(bank, cohort)
+    console = Console(record=True, width=200)
+    console.print(analysis_table(analysis))
+    text = console.export_text()
+    assert "40 learners" in text
+    row = next(line for line in text.splitlines() if "m04-miskeyed" in line)
+    assert FLAG_NEGATIVE in row and "-0.22" in row
+    analysis.items[0].flags = ["[bold]not markup[/bold]"]  # any text is escaped, never read as markup
+    console = Console(record=True, width=200)
+    console.print(analysis_table(analysis))
+    assert "[bold]not markup[/bold]" in console.export_text()
