@@ -34,7 +34,7 @@ function answersPanel(page, main) {
   const store = page.store;
   const status = el("p", { class: "ac-status", role: "status", "aria-live": "polite" });
   const warning = el("div", { class: "ac-warning", role: "alert" });
-  const label = "Module " + Number(store.module.slice(1));
+  const label = /^m\d\d$/.test(store.module) ? "Module " + Number(store.module.slice(1)) : "the course evaluation";
   const confirmBox = el("div", { class: "ac-confirm" });
   const clear = button("Clear my answers for this module", () => {
     show(confirmBox, true);
@@ -56,9 +56,24 @@ function answersPanel(page, main) {
   show(confirmBox, false);
   warning.textContent = store.warning || "";
   show(warning, Boolean(store.warning));
-  panel.append(warning, el("div", { class: "ac-bar" }, [clear]), confirmBox, status);
+  const bar = el("div", { class: "ac-bar" }, [clear]);
+  if (store.module === "evaluation") { bar.prepend(downloadButton(store, status)); }
+  panel.append(warning, bar, confirmBox, status);
   const title = main.querySelector("h1");
   if (title) { title.after(panel); } else { main.prepend(panel); }
+}
+
+/* The evaluation page: its answers as evaluation-answers.json (the answer-file shape), to hand in. */
+function downloadButton(store, status) {
+  return button("Download my evaluation", () => {
+    const blob = new Blob([JSON.stringify(store.read(), null, 1) + "\n"], { type: "application/json" });
+    const link = el("a", { href: URL.createObjectURL(blob), download: "evaluation-answers.json" });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    status.textContent = "Saved as evaluation-answers.json in your downloads. Hand it in the way your course leader asks.";
+  }, true);
 }
 
 /* Printing shows every scene and every response with its feedback: open every <details>. */

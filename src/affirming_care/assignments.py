@@ -47,6 +47,33 @@ def _nbgrader(
     return cell
 
 
+EVALUATION_MODULE = "m12"
+
+
+def evaluation_cells(mid: str) -> list[Any]:
+    """The course evaluation at the end of the capstone's assignment: not graded, kept in its answer file."""
+    return [
+        _nbgrader(
+            new_markdown_cell(
+                "## Tell us about the course (not graded)\n\n"
+                "Four statements and a box for comments, about the course and not about you. It asks nothing "
+                "about who you are or about your own history, and every answer is optional. Your answers are "
+                "handed in with this assignment; the course leader sees only totals for the whole group, and "
+                "only when at least five people have answered."
+            ),
+            f"{mid}_evaluation_prompt",
+        ),
+        _nbgrader(
+            new_code_cell(
+                "# Run this cell to open the course evaluation. Each answer is saved as you choose it.\n"
+                "from affirming_care.evaluation_widget import show_evaluation\n\n"
+                f'show_evaluation("{mid}")'
+            ),
+            f"{mid}_evaluation",
+        ),
+    ]
+
+
 def objectives_cell(notebook: Path) -> str:
     """The learning notebook's objectives, so the assignment states the same ones."""
     nb = nbformat.read(notebook, as_version=4)
@@ -163,6 +190,8 @@ def build_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> nbf
             points=course.rubric.max_points,
         )
     )
+    if mid == EVALUATION_MODULE:
+        cells += evaluation_cells(mid)  # issue 13: the course evaluation travels with the capstone
     cells.append(
         _nbgrader(
             new_markdown_cell(

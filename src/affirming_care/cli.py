@@ -28,8 +28,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"Content is valid: {len(course.modules)} modules, {n_v} vignettes, {n_q} checks, {n_r} reflections."
     )
+    evaluation = _check_evaluation(args)  # issue 13: content/evaluation.yml
     bank = _check_bank(args, course.curriculum.ids)
-    return max(bank, _check_anchors(args, course), _check_facilitator_cases(args, course))
+    return max(evaluation, bank, _check_anchors(args, course), _check_facilitator_cases(args, course))
+
+
+def _check_evaluation(args: argparse.Namespace) -> int:
+    from affirming_care.evaluation import check_evaluation
+
+    status, lines = check_evaluation(args.content)
+    for line in lines:
+        print(line, file=sys.stderr if status else sys.stdout)
+    return status
 
 
 def _check_bank(args: argparse.Namespace, known_points: list[str] | None) -> int:

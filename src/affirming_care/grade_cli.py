@@ -13,6 +13,7 @@
     grade rehearse    a synthetic cohort to practise on
     grade rubric      the anchored rubric pages graders read beside the formgrader
     grade calibrate   a calibration round: setup, then report how graders agree
+    grade item-analysis  difficulty, discrimination and option counts of post-test items
 
 The work is done in ``affirming_care.grading`` (one module per step); this module only
 reads arguments and shows results.
@@ -571,6 +572,9 @@ def register(subparsers: Any) -> None:
     from affirming_care.calibration_cli import register as register_calibration  # issue 13
 
     register_calibration(steps, course, guarded)
+    from affirming_care.item_analysis_cli import add_item_analysis
+
+    add_item_analysis(step)
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -16,7 +16,7 @@ import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -74,8 +74,25 @@ class ReflectionRecord(_Record):
     updated: str = Field(default_factory=now)
 
 
+class EvaluationRecord(_Record):
+    """The course evaluation (issue 13): a 1-5 agreement per statement, and free comments.
+
+    Anonymous by design: no demographic or disclosure question is asked, and the aggregate
+    (``grading/evaluation.py``) never shows who answered what.
+    """
+
+    ratings: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict)
+    comments: str = ""
+    updated: str = Field(default_factory=now)
+
+
 class AnswerFile(_Record):
-    """The whole file. ``format`` and ``version`` let later readers refuse what they don't know."""
+    """The whole file. ``format`` and ``version`` let later readers refuse what they don't know.
+
+    ``evaluation`` was added later, as an optional section within version 1: a file written before
+    it (without the section) reads unchanged. It travels in Module 12's file, or on its own in
+    ``evaluation-answers.json`` (an answer file whose ``module`` is ``"evaluation"``).
+    """
 
     format: Literal["affirming-care/answers"] = "affirming-care/answers"
     version: Literal[1] = 1
@@ -83,6 +100,7 @@ class AnswerFile(_Record):
     vignettes: dict[str, VignetteRecord] = Field(default_factory=dict)
     checks: dict[str, CheckRecord] = Field(default_factory=dict)
     reflections: dict[str, ReflectionRecord] = Field(default_factory=dict)
+    evaluation: EvaluationRecord | None = None
 
 
 def store_filename(module_id: str) -> str:
@@ -266,7 +284,9 @@ class AnswerStore:
         return self._stamp() == self._seen
 
     def save(self) -> None:
-        write_atomic(self.path, self.data.model_dump_json(indent=1) + "\n")
+        # A file without an evaluation keeps the shape it had before that section existed.
+        exclude = {"evaluation"} if self.data.evaluation is None else None
+        write_atomic(self.path, self.data.model_dump_json(indent=1, exclude=exclude) + "\n")
         self._seen = self._stamp()
 
     # Vignettes ------------------------------------------------------------------------------
@@ -308,6 +328,18 @@ class AnswerStore:
             record.self_assessment = dict(self_assessment)
         record.updated = now()
         self.data.reflections[rid] = record
+        self.save()
+
+    # The course evaluation --------------------------------------------------------------------
+
+    def put_evaluation(self, *, ratings: dict[str, int] | None = None, comments: str | None = None) -> None:
+        record = self.data.evaluation or EvaluationRecord()
+        if ratings is not None:
+            record.ratings = dict(ratings)
+        if comments is not None:
+            record.comments = comments
+        record.updated = now()
+        self.data.evaluation = record
         self.save()
 
 

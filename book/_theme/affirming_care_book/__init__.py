@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 # Sphinx adds these to every page; only the search page uses them.
 SEARCH_ONLY_JS = {"documentation_options.js", "doctools.js", "sphinx_highlight.js"}
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_MARKERS = ('class="ac-vignette"', 'class="ac-check"', 'class="ac-reflection"')
+WIDGET_MARKERS = ('class="ac-vignette"', 'class="ac-check"', 'class="ac-reflection"', 'class="ac-evaluation"')
 MODULE_PAGE = re.compile(r"^notebooks/(m(?:0\d|1[0-2]))-[a-z0-9-]+$")
 THEME_CSS = "affirming-care-book.css"
 VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')

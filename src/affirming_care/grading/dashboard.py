@@ -674,6 +674,9 @@ def build_dashboard(
             )
         )
     _write_report(dash, out, course)
+    from affirming_care.grading.dashboard_sections import add_sections  # issue 13: items, evaluation
+
+    add_sections(dash, root)
     return dash
 
 

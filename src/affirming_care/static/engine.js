@@ -1,5 +1,6 @@
 /*
- * The course's one case engine: a branching case, a knowledge check and a reflection, written once.
+ * The course's one case engine: a branching case, a knowledge check, a reflection and the course
+ * evaluation, written once.
  *
  * It runs in two hosts:
  *  - JupyterLab, as an anywidget (affirming_care/widgets.py): the view sends each answer to the
@@ -58,6 +59,8 @@ export function readAnswers(raw, moduleId) {
       if (data[part] === undefined) { data[part] = {}; }
       if (!isObject(data[part])) { problem = "its " + part + " are not readable"; }
     }
+    /* The evaluation is optional (added within version 1): absent, null or one record. */
+    if (data.evaluation !== undefined && data.evaluation !== null && !isObject(data.evaluation)) { problem = "its evaluation is not readable"; }
   }
   return problem ? { data: null, problem } : { data, problem: null };
 }
@@ -166,6 +169,16 @@ export function reflectionAct(record, change, at) {
   const next = { text: typeof base.text === "string" ? base.text : "", self_assessment: isObject(base.self_assessment) ? base.self_assessment : {} };
   if (change.text !== undefined) { next.text = change.text; }
   if (change.self_assessment !== undefined) { next.self_assessment = change.self_assessment; }
+  next.updated = at || now();
+  return next;
+}
+
+/* The course evaluation: the latest point per statement counts; comments are the latest text. */
+export function evaluationAct(record, change, at) {
+  const base = isObject(record) ? record : {};
+  const next = { ratings: isObject(base.ratings) ? Object.assign({}, base.ratings) : {}, comments: typeof base.comments === "string" ? base.comments : "" };
+  if (change.ratings !== undefined) { next.ratings = Object.assign({}, change.ratings); }
+  if (change.comments !== undefined) { next.comments = change.comments; }
   next.updated = at || now();
   return next;
 }
@@ -628,9 +641,66 @@ class ReflectionView extends View {
   }
 }
 
-const VIEWS = { case: CaseView, check: CheckView, reflection: ReflectionView };
+/* The course evaluation: one radio group (fieldset and legend) per statement, every point
+ * labelled; arrows move within a group, Tab between groups. Each choice is saved at once. */
+class EvaluationView extends View {
+  constructor(root, data, host) {
+    super(root, data, host);
+    this.record = evaluationAct(host.load(), {});
+    this.timer = null;
+    this.draw();
+  }
 
-/* Draw one item (data.kind: case, check or reflection) in ``root`` with ``host``. */
+  draw() {
+    const d = this.data;
+    this.body.textContent = "";
+    this.body.appendChild(el("p", { className: "ac-kicker", text: "Course evaluation" }));
+    this.body.appendChild(el("h3", { text: d.title }));
+    this.body.appendChild(el("div", { html: d.intro_html }));
+    this.radios = {};
+    d.items.forEach((item, n) => {
+      const name = d.id + "--live-" + item.id;
+      const fieldset = el("fieldset", { className: "ac-evaluation-item", "data-item": item.id }, [
+        el("legend", {}, [el("strong", { text: (n + 1) + ". " }), el("span", { html: item.statement_html })])
+      ]);
+      this.radios[item.id] = d.scale.map((point) => {
+        const id = name + "-" + point.value;
+        const input = el("input", { type: "radio", name, id, value: String(point.value) });
+        input.checked = this.record.ratings[item.id] === point.value;
+        input.addEventListener("change", () => this.rated(item.id, point));
+        fieldset.appendChild(el("div", { className: "ac-option" }, [input, el("label", { for: id, text: point.value + ": " + point.label })]));
+        return input;
+      });
+      this.body.appendChild(fieldset);
+    });
+    const textId = d.id + "--live-comments", hintId = d.id + "--live-hint";
+    this.text = el("textarea", { id: textId, rows: "6", "aria-describedby": hintId });
+    this.text.value = this.record.comments;
+    this.text.addEventListener("input", () => this.typed());
+    this.body.appendChild(el("label", { for: textId, text: d.comments.prompt }));
+    this.body.appendChild(el("p", { id: hintId, text: d.comments.hint + " " + d.where_kept }));
+    this.body.appendChild(this.text);
+  }
+
+  rated(itemId, point) {
+    const ratings = Object.assign({}, this.record.ratings);
+    ratings[itemId] = point.value;
+    this.record = evaluationAct(this.record, { ratings });
+    this.keep({ ratings });
+    this.say("Saved: " + point.label + ".");
+  }
+
+  typed() {
+    this.record = evaluationAct(this.record, { comments: this.text.value });
+    this.keep({ comments: this.record.comments });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.say("Comments saved."); }, 2000);
+  }
+}
+
+const VIEWS = { case: CaseView, check: CheckView, reflection: ReflectionView, evaluation: EvaluationView };
+
+/* Draw one item (data.kind: case, check, reflection or evaluation) in ``root`` with ``host``. */
 export function mount(root, data, host) {
   const View_ = VIEWS[data.kind];
   if (!View_) { throw new Error("unknown item kind " + data.kind); }
@@ -682,8 +752,16 @@ export class BrowserStore {
 
   /* A host for one item: load() its record, save(event) it (the same events a kernel gets). */
   host(data) {
-    const part = { case: "vignettes", check: "checks", reflection: "reflections" }[data.kind];
     const store = this;
+    if (data.kind === "evaluation") {
+      /* One evaluation per answer file, not one per id. */
+      return {
+        warning: null,
+        load() { return store.read().evaluation || null; },
+        save(event) { store.write((answers) => { answers.evaluation = applyEvent(data, answers.evaluation, event); }); }
+      };
+    }
+    const part = { case: "vignettes", check: "checks", reflection: "reflections" }[data.kind];
     return {
       warning: null,
       load() { return store.read()[part][data.id] || null; },
@@ -699,6 +777,7 @@ export class BrowserStore {
 export function applyEvent(data, stored, event) {
   if (data.kind === "case") { return event; }
   if (data.kind === "check") { return checkAct(stored, event.selected); }
+  if (data.kind === "evaluation") { return evaluationAct(stored, event); }
   return reflectionAct(stored, event);
 }
 
