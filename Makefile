@@ -37,6 +37,13 @@ $(PROXY): deploy/proxy/package.json deploy/proxy/package-lock.json
 	touch $(PROXY)
 test: $(PROXY)
 
+# The LMS package tests' SCORM runtime (scorm-again) and SCORM schemas, pinned in tests/lms (npm).
+LMS_RUNTIME := tests/lms/node_modules/scorm-again/dist/scorm12.min.js
+$(LMS_RUNTIME): tests/lms/package.json tests/lms/package-lock.json
+	npm ci --prefix tests/lms --no-audit --no-fund
+	touch $(LMS_RUNTIME)
+test: $(LMS_RUNTIME)
+
 ## Build the book into _build/html (the tests build it in a temporary folder).
 book: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . -W -n --keep-going

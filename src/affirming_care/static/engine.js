@@ -711,6 +711,17 @@ export function mount(root, data, host) {
  * Host 1: the browser's localStorage (the published book). One per module and page.
  * ---------------------------------------------------------------------------------------- */
 
+/* The one event hook: after every save, the page's window hears
+ * CustomEvent("affirming-care:saved", {detail: {module, record}}), record being the module's
+ * whole answers (the shape above). The LMS adapter (affirming_care/lms/static/lms-adapter.js)
+ * listens to it; nothing else needs it. */
+export const SAVED_EVENT = "affirming-care:saved";
+
+function announceSaved(moduleId, data) {
+  if (typeof window === "undefined" || typeof CustomEvent !== "function") { return; }
+  window.dispatchEvent(new CustomEvent(SAVED_EVENT, { detail: { module: moduleId, record: JSON.parse(JSON.stringify(data)) } }));
+}
+
 export class BrowserStore {
   constructor(moduleId, storage) {
     this.module = moduleId;
@@ -741,8 +752,8 @@ export class BrowserStore {
   write(change) {
     const data = this.read();
     change(data);
-    if (!this.storage) { this.memory = data; return; }
-    this.storage.setItem(this.key, JSON.stringify(data));
+    if (!this.storage) { this.memory = data; } else { this.storage.setItem(this.key, JSON.stringify(data)); }
+    announceSaved(this.module, data);
   }
 
   clear() {
