@@ -212,3 +212,19 @@ def test_the_anchors_stay_hidden_until_the_last_criterion_and_without_anchors_in
     monkeypatch.setenv("AFFIRMING_CARE_ANCHORS", str(tmp_path))  # a learner edition: no assessment/
     reflection.assess(**{criteria[-1]: 1})
     assert reflection.after_html == ""
+
+
+def test_anchors_that_do_not_fit_the_content_never_stop_an_answer_being_kept(
+    mini_course: Path, answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "m02.yml").write_text("module: m02\nreflection: m02-reflection\nanchors: {}\nexemplars: []\n")
+    monkeypatch.setenv("AFFIRMING_CARE_ANCHORS", str(tmp_path))
+    reflection = show("m02-reflection")
+    reflection.write("I would ask what words she uses for her work.")
+    scores = {c.id: 1 for c in reflection.rubric.criteria}
+
+    reply = reflection.receive({"type": "save", "id": 7, "event": {"self_assessment": scores}})
+
+    assert reply == {"ack": 7, "ok": True}
+    assert Module("m02").reflection().self_assessment == scores
+    assert 'role="alert"' in reflection.after_html and "m02.yml" in reflection.after_html

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from affirming_care import render
 from affirming_care.content import FIT_LABELS, Question, Reflection, Rubric, Vignette
+from affirming_care.loader import ContentError
 from affirming_care.store import AnswerStore, VignetteRecord
 
 ENGINE = Path(str(files("affirming_care") / "static" / "engine.js"))
@@ -297,7 +298,11 @@ class ReflectionWidget(_EngineWidget):
             return ""
         key = tuple(sorted(scores.items()))
         if key != self._anchors_for:  # read the anchors file once per set of scores, not at every key
-            self._anchors_for, self._anchors = key, after_self_score_html(self.r.module, scores) or ""
+            try:
+                self._anchors = after_self_score_html(self.r.module, scores) or ""
+            except ContentError as exc:  # a broken anchors file must never stop an answer being kept
+                self._anchors = warning_html(f"The example answers for this prompt cannot be shown: {exc}")
+            self._anchors_for = key
         return self._anchors
 
     def keep(self, event: Any) -> None:
