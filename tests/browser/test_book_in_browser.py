@@ -508,6 +508,7 @@ WATCH_LIVE_REGIONS = """() => {
 
 def said_after(page: Any, action: Any) -> list[str]:
     """What every live region on the page says (each update with text) after ``action``."""
+    page.wait_for_timeout(800)  # what the step before says is not counted
     page.evaluate("() => { window.acSaid = []; }")
     action()
     page.wait_for_timeout(600)  # the engine speaks 50 ms after it clears its region
