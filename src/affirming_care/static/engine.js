@@ -291,8 +291,10 @@ class View {
   }
 
   say(message) {
+    /* One thing said at a time: a newer message cancels one not yet said, so it is never said twice. */
+    clearTimeout(this.saying);
     this.live.textContent = "";
-    setTimeout(() => { this.live.textContent = message; }, 50);
+    this.saying = setTimeout(() => { this.live.textContent = message; }, 50);
   }
 
   /* Keep the record with the host; if the host cannot (no kernel), say so plainly. */
