@@ -284,10 +284,11 @@ def test_the_progress_notebook_reads_like_instructions_and_is_stored_clean() -> 
     nb = nbformat.read(REPO / "notebooks" / "my-progress.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
 
-    assert [c.source.splitlines()[0].startswith("# ") for c in code] == [True, True]
+    assert [c.source.splitlines()[0].startswith("# ") for c in code] == [True, True, True]
     assert all("remove-input" in c.metadata.get("tags", []) for c in code)
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert "show_progress()" in code[0].source and "certificate_maker()" in code[1].source
+    assert "answers_clearer()" in code[2].source
 
 
 def test_the_certificate_button_explains_what_is_missing_then_writes_an_unverified_pdf(
