@@ -5,7 +5,7 @@
  * is drawn by the engine from its JSON data, and answers are kept in this browser's localStorage
  * only ("affirming-care:answers:<module>", the notebooks' answer-file shape). Nothing is sent
  * anywhere. This file adds what only a page has: one note about damaged answers, a button that
- * clears them, and a printout with every response.
+ * clears them, a printout with every response, and the learner's own answers for that printout.
  */
 import { mountPage } from "./engine.js";
 

@@ -10,6 +10,9 @@
  * <script type="application/json" id="ac-course-summary">, written by
  * affirming_care.progress.course_summary when the book is built. The rules are the same as
  * affirming_care.progress.module_progress; a test runs both on the same answers and compares.
+ *
+ * Under the table, one control clears every module's answers from this browser (a shared clinic
+ * computer), after a confirmation that names the modules; it removes only this book's keys.
  */
 import { PREFIX, firstAttempt, readAnswers } from "./engine.js";
 
