@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from affirming_care import Module
 from affirming_care.loader import content_root, load_course
 from affirming_care.progress import (
+    AnswersClearer,
     CertificateMaker,
     course_summary,
     course_summary_script,
@@ -283,10 +284,11 @@ def test_the_progress_notebook_reads_like_instructions_and_is_stored_clean() -> 
     nb = nbformat.read(REPO / "notebooks" / "my-progress.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
 
-    assert [c.source.splitlines()[0].startswith("# ") for c in code] == [True, True]
+    assert [c.source.splitlines()[0].startswith("# ") for c in code] == [True, True, True]
     assert all("remove-input" in c.metadata.get("tags", []) for c in code)
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert "show_progress()" in code[0].source and "certificate_maker()" in code[1].source
+    assert "answers_clearer()" in code[2].source
 
 
 def test_the_certificate_button_explains_what_is_missing_then_writes_an_unverified_pdf(
@@ -425,3 +427,43 @@ def test_the_book_script_names_answers_kept_aside(mini_course: Path) -> None:
     js = run_script(course_summary(course), {}, raw)
 
     assert "affirming-care:answers:m02:damaged-20261201T101010" in js["problems"]["m02"]
+
+
+def test_clearing_moves_every_answer_file_aside_into_a_dated_folder_after_asking(
+    mini_course: Path, answers: Path
+) -> None:
+    module = Module("m02")
+    module.reflection().write("I would ask every client the same questions.")
+    (answers / "m02-answers.DAMAGED-20261201T100000.json").write_text("{not json")
+    (answers / "notes.txt").write_text("not an answer file")
+    clearer = AnswersClearer(answers)
+
+    clearer.ask()
+    assert "m02-answers.json" in clearer.status.value and "DAMAGED" in clearer.status.value
+    assert clearer.confirm.layout.display == "flex"
+    clearer.keep()
+    assert (answers / "m02-answers.json").exists()  # "Keep my answers" moves nothing
+
+    clearer.ask()
+    aside = clearer.clear()
+
+    assert aside is not None and aside.name.startswith("cleared-answers-20")
+    assert sorted(p.name for p in aside.iterdir()) == [
+        "m02-answers.DAMAGED-20261201T100000.json",
+        "m02-answers.json",
+    ]
+    assert sorted(p.name for p in answers.iterdir()) == [aside.name, "notes.txt"]
+    assert "I would ask every client" in (aside / "m02-answers.json").read_text()  # moved, not deleted
+    assert aside.name in clearer.status.value and 'role="status"' in clearer.status.value
+    assert read_progress(answers).empty
+    clearer.ask()
+    assert "nothing to move" in clearer.status.value
+    assert clearer.confirm.layout.display == "none"
+
+
+def test_the_progress_notebook_says_how_to_clear_answers() -> None:
+    nb = nbformat.read(REPO / "notebooks" / "my-progress.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+
+    assert "answers_clearer()" in text
+    assert "cleared-answers-" in text and "Nothing is deleted" in text

@@ -356,3 +356,37 @@ def test_a_reopened_notebook_shows_every_item_and_says_to_run_the_cells(
     )
     assert page.get_by_text("Error displaying widget").count() == 0
     assert "Kai" in page.locator(".ac-live").first.inner_text()
+
+
+def test_the_reflection_shows_the_anchors_once_every_criterion_is_scored(
+    lab: tuple[str, Path], page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    url, root = lab
+    (root / "m02-answers.json").unlink(missing_ok=True)
+    # The mini course has no anchors file; this stands in for anchors.after_self_score_html, so the
+    # test follows the kernel-to-view path (tests/test_widgets.py covers the real anchors).
+    stand_in = (
+        "import affirming_care.anchors as anchors\n"
+        "anchors.after_self_score_html = lambda module, scores, folder=None: "
+        "f\"<p class='stand-in'>Anchors for {module}, scored {sum(scores.values())}</p>\""
+    )
+    name = notebook(
+        root, "anchors.ipynb", [stand_in, 'from affirming_care import show\nshow("m02-reflection")']
+    )
+    open_notebook(page, url, name)
+    reflection = page.locator(".ac-live").first
+    scores = reflection.locator("select")
+    anchors = reflection.locator(".ac-after-score")
+    reflection.locator("textarea").fill("I would ask what words she uses for her work.")
+    for i in range(scores.count() - 1):
+        scores.nth(i).select_option("1")
+    page.wait_for_timeout(1500)  # every save acknowledged by the kernel
+
+    expect(anchors).to_be_hidden()
+
+    scores.nth(scores.count() - 1).select_option("2")
+
+    expect(anchors).to_be_visible()
+    expect(anchors).to_contain_text(f"Anchors for m02, scored {scores.count() + 1}")

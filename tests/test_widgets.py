@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -176,3 +177,54 @@ def test_an_unknown_fit_is_shown_in_words(mini_course: Path) -> None:
     assert fit_label("strong") == "A strong response"
     assert fit_label("defensible") == "Defensible, with a trade-off"
     assert fit_label("worth-a-second-look") == "Worth a second look"
+
+
+def test_the_anchors_reach_the_view_only_once_the_reflection_is_written_and_fully_scored(
+    answers: Path,
+) -> None:
+    from affirming_care.anchors import course_anchors
+
+    reflection = Module("m03").reflection()
+    strong = course_anchors("m03").exemplar("strong").text  # type: ignore[union-attr]
+    criteria = [c.id for c in reflection.rubric.criteria]
+
+    reflection.assess(**{c: 2 for c in criteria})  # scored, but nothing written yet
+    assert reflection.after_html == ""
+    reflection.write("I would ask how she wants her work named, and use her words.")
+    assert strong[:80] in html.unescape(reflection.after_html)
+    assert "Your own scores" in reflection.after_html
+
+    reflection.assess(**{criteria[0]: 3})
+    assert "<td>3</td>" in reflection.after_html  # the table follows the learner's new score
+    fresh = Module("m03").reflection()  # a reopened notebook: shown at once, already complete
+    assert fresh.after_html == reflection.after_html
+
+
+def test_the_anchors_stay_hidden_until_the_last_criterion_and_without_anchors_installed(
+    answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reflection = Module("m04").reflection()
+    criteria = [c.id for c in reflection.rubric.criteria]
+    reflection.write("I would ask how she wants her work named, and use her words.")
+    reflection.assess(**{c: 1 for c in criteria[:-1]})
+    assert reflection.after_html == ""
+
+    monkeypatch.setenv("AFFIRMING_CARE_ANCHORS", str(tmp_path))  # a learner edition: no assessment/
+    reflection.assess(**{criteria[-1]: 1})
+    assert reflection.after_html == ""
+
+
+def test_anchors_that_do_not_fit_the_content_never_stop_an_answer_being_kept(
+    mini_course: Path, answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "m02.yml").write_text("module: m02\nreflection: m02-reflection\nanchors: {}\nexemplars: []\n")
+    monkeypatch.setenv("AFFIRMING_CARE_ANCHORS", str(tmp_path))
+    reflection = show("m02-reflection")
+    reflection.write("I would ask what words she uses for her work.")
+    scores = {c.id: 1 for c in reflection.rubric.criteria}
+
+    reply = reflection.receive({"type": "save", "id": 7, "event": {"self_assessment": scores}})
+
+    assert reply == {"ack": 7, "ok": True}
+    assert Module("m02").reflection().self_assessment == scores
+    assert 'role="alert"' in reflection.after_html and "m02.yml" in reflection.after_html

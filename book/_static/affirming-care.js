@@ -5,7 +5,7 @@
  * is drawn by the engine from its JSON data, and answers are kept in this browser's localStorage
  * only ("affirming-care:answers:<module>", the notebooks' answer-file shape). Nothing is sent
  * anywhere. This file adds what only a page has: one note about damaged answers, a button that
- * clears them, and a printout with every response.
+ * clears them, a printout with every response, and the learner's own answers for that printout.
  */
 import { mountPage } from "./engine.js";
 
@@ -76,6 +76,73 @@ function downloadButton(store, status) {
   }, true);
 }
 
+/* The learner's own answers, for print only: their case paths and endings, check answers,
+ * reflection and self-scores, as text (never as HTML: learner text is data). The theme prints an
+ * element of class "ac-print-mine" in both print versions; on screen it is hidden. */
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+function plain(html) {
+  return new DOMParser().parseFromString(html || "", "text/html").body.textContent.trim();
+}
+
+function caseLines(data, record) {
+  const lines = [];
+  for (const event of record.events || []) {
+    const scene = data.scenes.find((s) => s.id === event.scene);
+    const i = scene ? scene.choices.findIndex((c) => c.id === event.choice) : -1;
+    if (i < 0) { continue; }
+    const choice = scene.choices[i];
+    lines.push("At \u201c" + scene.prompt + "\u201d you chose " + LETTERS[i] + ": " + choice.text_plain + " (" + choice.fit_label + ")");
+  }
+  const ending = data.endings.find((e) => e.id === record.ending);
+  if (ending) { lines.push("Ending reached: " + ending.title); }
+  else if (record.status === "skipped") { lines.push("You skipped this case."); }
+  return lines;
+}
+
+function mineItem(data, record) {
+  const item = el("section", { class: "ac-mine-item" });
+  if (data.kind === "case") {
+    item.appendChild(el("h3", { text: "Case: " + plain(data.title_html) }));
+    const lines = caseLines(data, record);
+    if (!lines.length) { return null; }
+    item.appendChild(el("ol", {}, lines.map((text) => el("li", { text }))));
+  } else if (data.kind === "check") {
+    const picked = data.options.map((o, i) => (record.selected || []).includes(o.id) ? LETTERS[i] + ". " + plain(o.text_html) : null).filter(Boolean);
+    if (!picked.length) { return null; }
+    item.appendChild(el("h3", { text: (data.number ? "Question " + data.number + ": " : "Question: ") + plain(data.prompt_html) }));
+    item.appendChild(el("ul", {}, picked.map((text) => el("li", { text: "Your answer: " + text }))));
+  } else {
+    const scores = record.self_assessment || {};
+    if (!record.text && !Object.keys(scores).length) { return null; }
+    item.appendChild(el("h3", { text: "Reflection: " + data.title_plain }));
+    item.appendChild(el("p", { class: "ac-mine-text", style: "white-space: pre-wrap", text: record.text || "(not written yet)" }));
+    const scored = data.rubric.criteria.filter((c) => scores[c.id] !== undefined);
+    if (scored.length) {
+      item.appendChild(el("ul", {}, scored.map((c) => el("li", { text: "Your score for " + c.title + ": " + scores[c.id] }))));
+    }
+  }
+  return item;
+}
+
+function printMine(page, main) {
+  const box = el("section", { class: "ac-print-mine" });
+  const label = "Module " + Number(page.store.module.slice(1));
+  const draw = () => {
+    const answers = page.store.read();
+    const part = { case: "vignettes", check: "checks", reflection: "reflections" };
+    const items = page.views.map(({ data }) => {
+      const record = answers[part[data.kind]][data.id];
+      return record ? mineItem(data, record) : null;
+    }).filter(Boolean);
+    box.replaceChildren(el("h2", { text: "My answers: " + label }), ...(items.length ? items
+      : [el("p", { text: "No answers saved in this browser for " + label + " yet." })]));
+  };
+  page.store.onchange = draw;
+  draw();
+  main.appendChild(box);
+}
+
 /* Printing shows every scene and every response with its feedback: open every <details>. */
 function preparePrinting() {
   let opened = [];
@@ -98,6 +165,7 @@ function init() {
       page.views = again.views;
     };
     answersPanel(page, main);
+    printMine(page, main);
   }
   preparePrinting();
   document.documentElement.classList.add("ac-js");

@@ -10,6 +10,9 @@
  * <script type="application/json" id="ac-course-summary">, written by
  * affirming_care.progress.course_summary when the book is built. The rules are the same as
  * affirming_care.progress.module_progress; a test runs both on the same answers and compares.
+ *
+ * Under the table, one control clears every module's answers from this browser (a shared clinic
+ * computer), after a confirmation that names the modules; it removes only this book's keys.
  */
 import { PREFIX, firstAttempt, readAnswers } from "./engine.js";
 
@@ -318,6 +321,79 @@ const api = (function () {
     container.appendChild(table(p));
   }
 
+  /* Clear everything (a shared clinic computer) ---------------------------------------------- */
+
+  /* Every key this book keeps answers under: each module's, and copies kept aside as damaged. */
+  function answerKeys(storage) {
+    var keys = [];
+    for (var i = 0; i < storage.length; i++) {
+      var k = storage.key(i);
+      if (k && k.indexOf(PREFIX) === 0) { keys.push(k); }
+    }
+    return keys.sort();
+  }
+
+  /* The modules whose answers these keys hold, as "Module 1, Module 2 and Module 5". */
+  function modulesOf(keys, summary) {
+    var names = summary.modules.filter(function (m) {
+      return keys.some(function (k) { return k === PREFIX + m.id || k.indexOf(PREFIX + m.id + ":") === 0; });
+    }).map(function (m) { return "Module " + m.number; });
+    if (names.length < 2) { return names.join(""); }
+    return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+  }
+
+  function button(text, onclick, primary) {
+    var b = el("button", { type: "button", "class": "ac-btn" + (primary ? " ac-btn-primary" : "") }, text);
+    b.addEventListener("click", onclick);
+    return b;
+  }
+
+  /* One control under the table: clear every module's answers from this browser, after a
+   * confirmation that says what will be lost; then say what was cleared (role=status). */
+  function clearPanel(container, storage, summary, redraw) {
+    var panel = el("section", { "class": "ac-clear-all ac-no-print", "aria-labelledby": "ac-clear-all-title" });
+    panel.appendChild(el("h2", { id: "ac-clear-all-title" }, "Clear every answer from this browser"));
+    panel.appendChild(el("p", {}, "On a shared computer, such as one at a clinic, clear your answers when you finish, " +
+      "so the next person does not see them. This clears every module at once; each module's page also has its own button."));
+    var status = el("p", { "class": "ac-status", role: "status", "aria-live": "polite" });
+    var confirmBox = el("div", { "class": "ac-confirm ac-off" });
+    var question = el("p", { tabindex: "-1" });
+    var open = button("Clear all my answers", ask);
+    var show = function (node, on) { node.classList.toggle("ac-off", !on); };
+    var keep = function () { show(confirmBox, false); show(open, true); open.focus(); };
+    confirmBox.appendChild(question);
+    confirmBox.appendChild(button("Yes, clear everything", clearAll, true));
+    confirmBox.appendChild(button("Keep my answers", keep));
+    confirmBox.addEventListener("keydown", function (event) { if (event.key === "Escape") { keep(); } });
+    panel.appendChild(open);
+    panel.appendChild(confirmBox);
+    panel.appendChild(status);
+    container.after(panel);
+
+    function ask() {
+      var keys = answerKeys(storage);
+      if (!keys.length) { status.textContent = "This browser keeps no answers from this course, so there is nothing to clear."; return; }
+      status.textContent = "";
+      question.textContent = "Clear every answer you gave in this browser, for " + modulesOf(keys, summary) +
+        "? Your case choices and endings, check answers, reflections and self-scores will be gone from this browser, " +
+        "and this cannot be undone. Answers in JupyterLab files are not touched.";
+      show(open, false);
+      show(confirmBox, true);
+      question.focus();
+    }
+
+    function clearAll() {
+      var keys = answerKeys(storage);
+      var which = modulesOf(keys, summary);
+      keys.forEach(function (k) { storage.removeItem(k); });
+      redraw();
+      keep();
+      status.textContent = keys.length
+        ? "Cleared from this browser: every answer for " + which + " (" + keys.length + " saved entr" + (keys.length === 1 ? "y" : "ies") + "). This page now starts again from nothing."
+        : "This browser keeps no answers from this course, so there was nothing to clear.";
+    }
+  }
+
   function init() {
     var container = document.getElementById("ac-my-progress");
     var data = document.getElementById("ac-course-summary");
@@ -336,6 +412,7 @@ const api = (function () {
       render(container, courseProgress(summary, read.stores, read.problems));
     }
     draw();
+    clearPanel(container, storage, summary, draw);
     window.addEventListener("storage", function (event) {
       if (event.key === null || String(event.key).indexOf(PREFIX) === 0) { draw(); }
     });

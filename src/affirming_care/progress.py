@@ -17,7 +17,7 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any, Literal
@@ -552,3 +552,101 @@ def show_course_summary() -> None:
     from IPython.display import HTML, display
 
     display(HTML(course_summary_script()))
+
+
+# Clearing answers on a shared computer ----------------------------------------------------------------
+
+ASIDE_PREFIX = "cleared-answers-"
+
+
+def answer_files(folder: Path | str | None = None) -> list[Path]:
+    """Every answer file in ``folder``: each module's ``mNN-answers.json`` and the damaged copies kept aside."""
+    where = answers_folder(folder)
+    found = set(where.glob("m[0-9][0-9]-answers.json")) | set(
+        where.glob("m[0-9][0-9]-answers.DAMAGED-*.json")
+    )
+    found |= set(where.glob("m[0-9][0-9]-answers.json.damaged-*"))
+    return sorted(p for p in found if p.is_file())
+
+
+def move_answers_aside(folder: Path | str | None = None, at: datetime | None = None) -> Path | None:
+    """Move every answer file into a new dated folder ``cleared-answers-YYYY-MM-DD-HHMMSS`` beside them.
+
+    Nothing is deleted: the learner (or whoever looks after the computer) deletes that folder, or
+    moves the files back to undo. Returns the folder, or None when there was nothing to move.
+    """
+    files = answer_files(folder)
+    if not files:
+        return None
+    stamp = (at or datetime.now()).strftime("%Y-%m-%d-%H%M%S")
+    aside = answers_folder(folder) / f"{ASIDE_PREFIX}{stamp}"
+    aside.mkdir()  # an existing folder of the same second is an error, never overwritten
+    for path in files:
+        path.rename(aside / path.name)
+    return aside
+
+
+class AnswersClearer:
+    """A button that moves this folder's answer files aside, after a confirmation that says what goes."""
+
+    def __init__(self, folder: Path | str | None = None) -> None:
+        import ipywidgets as w
+
+        self.folder = answers_folder(folder)
+        self.button = w.Button(description="Move my answers aside", layout=w.Layout(width="auto"))
+        self.yes = w.Button(
+            description="Yes, move them aside", button_style="danger", layout=w.Layout(width="auto")
+        )
+        self.no = w.Button(description="Keep my answers", layout=w.Layout(width="auto"))
+        self.button.on_click(lambda _b: self.ask())
+        self.yes.on_click(lambda _b: self.clear())
+        self.no.on_click(lambda _b: self.keep())
+        self.confirm = w.HBox([self.yes, self.no], layout=w.Layout(display="none"))
+        self.status = w.HTML()
+        self.widget = w.VBox([self.button, self.confirm, self.status])
+        self.aside: Path | None = None
+
+    def ask(self) -> None:
+        """Say which files would go; offer to go on only if there are any."""
+        files = answer_files(self.folder)
+        if not files:
+            self._say("There are no saved answers in this folder, so there is nothing to move.")
+            return
+        names = ", ".join(p.name for p in files)
+        self._say(
+            f"Move {len(files)} answer file{'s' if len(files) != 1 else ''} ({names}) into a new dated folder? "
+            "The module notebooks then start empty. Nothing is deleted until you delete that folder."
+        )
+        self.confirm.layout.display = "flex"
+
+    def keep(self) -> None:
+        self.confirm.layout.display = "none"
+        self._say("Nothing was moved: your answers are as they were.")
+
+    def clear(self) -> Path | None:
+        """Move the files aside and say where they went."""
+        self.confirm.layout.display = "none"
+        moved = answer_files(self.folder)
+        self.aside = move_answers_aside(self.folder)
+        if self.aside is None:
+            self._say("There are no saved answers in this folder, so there is nothing to move.")
+            return None
+        self._say(
+            f"Moved {len(moved)} answer file{'s' if len(moved) != 1 else ''} into {self.aside.name}. "
+            "Restart the kernel of any module notebook you have open (Kernel, Restart) before you go on "
+            f"there. To delete the answers for good, delete the folder {self.aside.name} in the file browser."
+        )
+        return self.aside
+
+    def _say(self, text: str) -> None:
+        self.status.value = f'<div role="status" aria-live="polite"><p>{escape(text)}</p></div>'
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def answers_clearer(folder: Path | str | None = None) -> AnswersClearer:
+    """The "Move my answers aside" button for the progress notebook."""
+    return AnswersClearer(folder)

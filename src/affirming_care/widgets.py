@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from affirming_care import render
 from affirming_care.content import FIT_LABELS, Question, Reflection, Rubric, Vignette
+from affirming_care.loader import ContentError
 from affirming_care.store import AnswerStore, VignetteRecord
 
 ENGINE = Path(str(files("affirming_care") / "static" / "engine.js"))
@@ -268,16 +269,41 @@ class ReflectionWidget(_EngineWidget):
 
     For self-paced learners with no grader: the rubric is shown, and they can score their own
     answer against it ("Not scored" until they do). The text never leaves their machine.
+    Once they have written and scored every criterion, ``after_html`` holds the module's anchored
+    rubric and exemplars (``anchors.after_self_score_html``), and the view shows it; before, it is
+    empty, so the anchors never reach the page first. Without anchors installed it stays empty.
     """
+
+    after_html = t.Unicode("").tag(sync=True)
 
     def __init__(self, reflection: Reflection, rubric: Rubric, store: AnswerStore) -> None:
         self.r, self.rubric = reflection, rubric
+        self._anchors_for: tuple[tuple[str, int], ...] | None = None
+        self._anchors = ""
         data = render.reflection_data(
             reflection,
             rubric,
             "Saved as you type, only on this computer (in the answer file beside the notebook).",
         )
         super().__init__(store, data, store.reflection(reflection.id).model_dump())
+        self.after_html = self.anchors_html()
+
+    def anchors_html(self) -> str:
+        """The anchors and exemplars once the reflection is written and every criterion scored, else ""."""
+        from affirming_care.anchors import after_self_score_html
+
+        record = self.store.reflection(self.r.id)
+        scores = dict(record.self_assessment)
+        if not record.text.strip() or any(c.id not in scores for c in self.rubric.criteria):
+            return ""
+        key = tuple(sorted(scores.items()))
+        if key != self._anchors_for:  # read the anchors file once per set of scores, not at every key
+            try:
+                self._anchors = after_self_score_html(self.r.module, scores) or ""
+            except ContentError as exc:  # a broken anchors file must never stop an answer being kept
+                self._anchors = warning_html(f"The example answers for this prompt cannot be shown: {exc}")
+            self._anchors_for = key
+        return self._anchors
 
     def keep(self, event: Any) -> None:
         if not isinstance(event, dict):
@@ -290,6 +316,7 @@ class ReflectionWidget(_EngineWidget):
             scores = self._scores(scores)
         self.store.put_reflection(self.r.id, text=text, self_assessment=scores)
         self.record = self.store.reflection(self.r.id).model_dump()
+        self.after_html = self.anchors_html()
 
     def _scores(self, scores: Any) -> dict[str, int]:
         if not isinstance(scores, dict):

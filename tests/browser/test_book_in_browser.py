@@ -487,3 +487,138 @@ def test_no_page_scrolls_sideways_on_a_narrow_screen(book_pages: list[str], site
         context.close()
 
     assert too_wide == {}
+
+
+# Announced once, printed as mine, cleared at once, anchors after scoring ----------------------------------
+
+WATCH_LIVE_REGIONS = """() => {
+    window.acSaid = [];
+    const live = '[aria-live]:not([aria-live=off]), [role=status], [role=alert]';
+    new MutationObserver((records) => {
+        const regions = new Set();
+        for (const r of records) {
+            const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+            const region = node && node.closest(live);
+            if (region && region.textContent.trim()) regions.add(region);
+        }
+        for (const region of regions) window.acSaid.push(region.textContent.trim().slice(0, 60));
+    }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def said_after(page: Any, action: Any) -> list[str]:
+    """What every live region on the page says (each update with text) after ``action``."""
+    page.wait_for_timeout(800)  # what the step before says is not counted
+    page.evaluate("() => { window.acSaid = []; }")
+    action()
+    page.wait_for_timeout(600)  # the engine speaks 50 ms after it clears its region
+    return page.evaluate("window.acSaid")
+
+
+def test_a_choice_and_a_checked_answer_are_each_announced_once(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    page.evaluate(WATCH_LIVE_REGIONS)
+    case = first_case(page)
+    case.get_by_role("button", name="Start the case").click()
+    check = page.locator("form.ac-check").first
+    check.locator(".ac-live input").first.check()
+
+    chose = said_after(page, lambda: case.locator("button.ac-response").first.click())
+    checked = said_after(page, lambda: check.locator(".ac-live button[data-action=submit]").click())
+
+    assert len(chose) == 1 and chose[0].startswith("Feedback on response A"), chose
+    assert len(checked) == 1, checked
+
+
+def test_my_progress_clears_every_module_at_once_after_saying_what_goes(site: str, page: Any) -> None:
+    answers = {"format": "affirming-care/answers", "version": 1, "vignettes": {}, "checks": {}}
+    page.goto(site + "book/my-progress.html")
+    for mid in ("m02", "m05"):
+        record = {"text": "Mine.", "self_assessment": {}, "updated": "2026-12-01T10:00:00+00:00"}
+        value = json.dumps(answers | {"module": mid, "reflections": {f"{mid}-reflection": record}})
+        page.evaluate("([k, v]) => localStorage.setItem(k, v)", [f"affirming-care:answers:{mid}", value])
+    page.evaluate("() => localStorage.setItem('affirming-care:answers:m02:damaged-1', '{not json')")
+    page.evaluate("() => localStorage.setItem('another-site-thing', 'kept')")
+    page.reload()
+    clear = page.get_by_role("button", name="Clear all my answers")
+    clear.focus()
+    page.keyboard.press("Enter")
+    question = page.locator(".ac-clear-all .ac-confirm p")
+
+    assert "for Module 2 and Module 5?" in question.inner_text()
+    assert "reflections" in question.inner_text() and "cannot be undone" in question.inner_text()
+    assert page.evaluate("document.activeElement.tagName") == "P"  # the question is read first
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.textContent") == "Clear all my answers"
+    assert page.evaluate("() => localStorage.length") == 4
+
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Yes, clear everything").focus()
+    page.keyboard.press("Enter")
+    status = page.locator(".ac-clear-all [role=status]")
+
+    assert page.evaluate("() => Object.keys(localStorage)") == ["another-site-thing"]
+    assert "Cleared from this browser: every answer for Module 2 and Module 5 (3 saved" in status.inner_text()
+    assert "You have not started any module" in page.locator("#ac-my-progress").inner_text()
+    assert page.evaluate("document.activeElement.textContent") == "Clear all my answers"
+
+
+def test_a_printout_carries_the_learners_own_answers_escaped(site: str, page: Any) -> None:
+    page.goto(site + MODULE_PAGE)
+    mine = page.locator(".ac-print-mine")
+    case = first_case(page)
+    case.get_by_role("button", name="Start the case").click()
+    response = case.locator("button.ac-response").first.inner_text()
+    case.locator("button.ac-response").first.click()
+    check = page.locator("form.ac-check").first
+    check.locator(".ac-live input").first.check()
+    check.locator(".ac-live button[data-action=submit]").click()
+    page.locator("div.ac-reflection").first.get_by_label("Your reflection").fill("I'd ask <b>her</b> words.")
+
+    assert not mine.is_visible()  # on screen, the page itself shows the answers
+    page.emulate_media(media="print")
+
+    assert mine.is_visible()
+    text = mine.inner_text()
+    assert "My answers: Module 2" in text
+    assert "you chose A: " + response.removeprefix("A. ")[:40] in text
+    assert "Your answer: A." in text
+    assert "I'd ask <b>her</b> words." in text and mine.locator("b").count() == 0
+
+
+def test_the_reflection_view_shows_the_anchors_only_once_every_criterion_is_scored(
+    site: str, page: Any
+) -> None:
+    page.goto(site + MODULE_PAGE)
+    page.evaluate(WATCH_LIVE_REGIONS)
+    page.evaluate(
+        """async (url) => {
+            const engine = await import(url);
+            const data = JSON.parse(document.querySelector('div.ac-reflection script.ac-data').textContent);
+            const root = document.createElement('div');
+            root.id = 'probe';
+            document.querySelector('main').appendChild(root);
+            const host = {load: () => null, save: () => Promise.resolve(), warning: null,
+                anchors: () => '<p class="fake-anchors">What each score looks like</p>', onAnchors: () => {}};
+            engine.mount(root, data, host);
+        }""",
+        site + "_static/engine.js",
+    )
+    probe = page.locator("#probe")
+    anchors = probe.locator(".ac-after-score")
+    selects = probe.locator("select")
+    for i in range(selects.count()):
+        selects.nth(i).select_option("2")
+
+    assert not anchors.is_visible()  # scored, but nothing written
+    probe.locator("textarea").fill("I would ask how she names her work.")
+    for i in range(selects.count() - 1):
+        selects.nth(i).select_option("1")
+    selects.nth(selects.count() - 1).select_option("")
+    assert not anchors.is_visible()  # written, one criterion not scored
+    page.wait_for_timeout(2200)  # the word count is said once the writer pauses: let it pass
+
+    said = said_after(page, lambda: selects.nth(selects.count() - 1).select_option("3"))
+
+    assert anchors.is_visible() and "What each score looks like" in anchors.inner_text()
+    assert said == [said[0]] and said[0].startswith("You scored every criterion"), said

@@ -304,8 +304,10 @@ class View {
   }
 
   say(message) {
+    /* One thing said at a time: a newer message cancels one not yet said, so it is never said twice. */
+    clearTimeout(this.saying);
     this.live.textContent = "";
-    setTimeout(() => { this.live.textContent = message; }, 50);
+    this.saying = setTimeout(() => { this.live.textContent = message; }, 50);
   }
 
   /* Keep the record with the host; if the host cannot (no kernel), say so plainly. */
@@ -613,13 +615,30 @@ class ReflectionView extends View {
     this.body.appendChild(this.text);
     this.body.appendChild(this.count);
     this.body.appendChild(fieldset);
+    this.after = el("div", { className: "ac-after-score ac-table", role: "region", tabindex: "0", "aria-label": "What each score looks like for this prompt", hidden: true });
+    this.body.appendChild(this.after);
     this.showCount();
+    this.showAnchors(false);
+    if (this.host.onAnchors) { this.host.onAnchors(() => this.showAnchors(true)); }
+  }
+
+  /* The anchored rubric and exemplars (issue 13), from the host, shown only once the learner has
+   * written and scored every criterion: never before. ``say``: announce it when it appears. */
+  showAnchors(say) {
+    const scores = this.record.self_assessment;
+    const complete = wordCount(this.record.text) > 0 && this.data.rubric.criteria.every((c) => scores[c.id] !== undefined);
+    const html = complete && this.host.anchors ? this.host.anchors() : "";
+    const was = !this.after.hidden;
+    this.after.innerHTML = html || ""; /* escaped by anchors.after_self_score_html; no learner text */
+    this.after.hidden = !html;
+    if (html && !was && say) { this.say("You scored every criterion. What each score looks like for this prompt, with three example answers, is now below your scores."); }
   }
 
   typed() {
     this.record = reflectionAct(this.record, { text: this.text.value });
     this.keep({ text: this.record.text });
     this.showCount();
+    this.showAnchors(true);
     /* Say the count once the writer pauses, not at every key. */
     clearTimeout(this.timer);
     this.timer = setTimeout(() => { this.say(this.count.textContent); }, 2000);
@@ -632,6 +651,7 @@ class ReflectionView extends View {
     }
     this.record = reflectionAct(this.record, { self_assessment: scores });
     this.keep({ self_assessment: scores });
+    this.showAnchors(true);
   }
 
   showCount() {
@@ -754,11 +774,13 @@ export class BrowserStore {
     change(data);
     if (!this.storage) { this.memory = data; } else { this.storage.setItem(this.key, JSON.stringify(data)); }
     announceSaved(this.module, data);
+    if (this.onchange) { this.onchange(); }
   }
 
   clear() {
     this.memory = emptyAnswers(this.module);
     if (this.storage) { this.storage.removeItem(this.key); }
+    if (this.onchange) { this.onchange(); }
   }
 
   /* A host for one item: load() its record, save(event) it (the same events a kernel gets). */
@@ -823,6 +845,8 @@ function kernelHost(model) {
     warning: model.get("warning") || null,
     load() { return model.get("record") || null; },
     save(event) { return send("save", event); },
+    anchors() { return model.get("after_html") || ""; },
+    onAnchors(callback) { model.on("change:after_html", callback); },
     hello() { return send("hello", null); }
   });
 }
