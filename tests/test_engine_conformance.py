@@ -185,7 +185,9 @@ def test_both_hosts_agree_on_a_stateful_path(answers: Path) -> None:
     widget = module.vignette(case.id)
     python_shown = []
     for action, arg in CAPSTONE_PATH:
-        getattr(widget, {"tryAgain": "try_again", "goOn": "go_on"}.get(action, action))(*([arg] if arg else []))
+        getattr(widget, {"tryAgain": "try_again", "goOn": "go_on"}.get(action, action))(
+            *([arg] if arg else [])
+        )
         python_shown.append(widget.shown)
     python = json.loads((answers / "m12-answers.json").read_text())
 
