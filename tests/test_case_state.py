@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from affirming_care import Module
 from affirming_care.content import Vignette
 from affirming_care.render import vignette_html
+from affirming_care.widgets import EngineError
 
 TO_THE_RECORD = [("begin", None), ("choose", "c"), ("go_on", None), ("choose", "a"), ("go_on", None)]
 
@@ -105,3 +108,21 @@ def test_a_decision_point_keeps_two_responses_under_every_flag() -> None:
     assert [m for _, m in v.graph_problems()] == [
         "with f set, fewer than two responses are offered; expected two or more"
     ]
+
+
+def test_a_response_opens_and_an_ending_changes_with_an_earlier_choice(answers: Path) -> None:
+    keisha = Module("m08").vignette("m08-keisha-leaving")
+    walk(keisha, [("begin", None), ("choose", "b"), ("go_on", None)])
+    assert keisha.shown["scene"] == "bridge" and "e" not in keisha.shown["choices"]
+    with pytest.raises(EngineError, match="no response e here"):
+        keisha.choose("e")
+    walk(keisha, [("restart", None), ("choose", "c"), ("go_on", None), ("choose", "a"), ("go_on", None)])
+    assert keisha.shown["scene"] == "bridge" and "e" in keisha.shown["choices"]
+    keisha.choose("e")  # offered now, so the engine accepts it
+
+    jo = Module("m10").vignette("m10-jo-records")
+    walk(jo, [("begin", None), ("choose", "b"), ("go_on", None), ("choose", "b"), ("go_on", None)])
+    walk(jo, [("choose", "d"), ("go_on", None)])
+    assert jo.record_model.ending == "trust-rebuilt"
+    walk(jo, [("restart", None), ("choose", "a"), ("go_on", None), ("choose", "d"), ("go_on", None)])
+    assert jo.record_model.ending == "trust"
