@@ -173,6 +173,8 @@ def learner_text(v: Vignette) -> Iterator[tuple[str, str]]:
         yield "content_note.text", v.content_note.text
     for s in v.scenes:
         yield f"scenes/{s.id}/text", s.text
+        for k, x in enumerate(s.variants):
+            yield f"scenes/{s.id}/variants/{k}/text", x.text
         yield f"scenes/{s.id}/prompt", s.prompt
         for c in s.choices:
             for name in ("text", "feedback", "client_voice"):

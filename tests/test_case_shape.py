@@ -48,6 +48,7 @@ def prose(v: Vignette) -> Iterator[str]:
         yield v.content_note.text
     for s in v.scenes:
         yield s.text
+        yield from (x.text for x in s.variants)
         for c in s.choices:
             yield from (c.text, c.feedback, c.client_voice)
     for e in v.endings:

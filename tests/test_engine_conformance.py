@@ -137,3 +137,82 @@ def test_both_hosts_store_the_same_records(mini_course: Path, answers: Path) -> 
     # The rules the paths exercise: finished stays finished; the first attempt is kept.
     assert python["vignettes"][case.id]["status"] == "finished"
     assert python["checks"]["m02-q-one"]["attempts"][0]["selected"] == ["a"]
+
+
+# Earlier choices that matter: a stateful path through the capstone ---------------------------------
+
+CAPSTONE_PATH: list[tuple[str, str | None]] = [
+    # the money question (sets a flag), then the note that names her work (sets another)
+    ("begin", None), ("choose", "a"), ("goOn", None), ("goOn", None), ("choose", "a"), ("goOn", None),
+    ("choose", "a"), ("goOn", None),
+    # Back undoes the note; a note that leaves her work out reaches the same scene without it
+    ("back", None), ("choose", "b"), ("goOn", None),
+    # Restart undoes both; the strong opening reaches her words unguarded
+    ("restart", None), ("choose", "c"), ("goOn", None),
+]  # fmt: skip
+
+STATEFUL_PROGRAM = """
+const fs = require("fs");
+import(process.argv[1]).then((engine) => {
+  const input = JSON.parse(fs.readFileSync(0, "utf8"));
+  const memory = new Map();
+  const storage = { getItem: (k) => (memory.has(k) ? memory.get(k) : null),
+                    setItem: (k, v) => memory.set(k, String(v)), removeItem: (k) => memory.delete(k) };
+  const store = new engine.BrowserStore(input.module, storage);
+  const host = store.host(input.data);
+  const shown = [];
+  for (const [action, arg] of input.steps) {
+    const record = engine.fitCase(host.load(), input.data);
+    host.save(engine.caseAct(record, input.data, action, arg));
+    const s = engine.caseShown(engine.fitCase(host.load(), input.data), input.data);
+    shown.push({ scene: s.scene, flags: s.flags, text_html: s.text_html, choices: s.choices });
+  }
+  process.stdout.write(JSON.stringify({ answers: JSON.parse(storage.getItem(engine.PREFIX + input.module)), shown }));
+});
+"""
+
+
+def test_both_hosts_agree_on_a_stateful_path(answers: Path) -> None:
+    """Flags set along the path change what is shown, identically in both hosts; Back and Restart
+    undo them; and what is shown matches the content model's own reading of the case."""
+    from affirming_care.render import md
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is needed to run the engine outside a browser (the machine has Node.js 20)")
+    module = Module("m12")
+    case = module.content.vignette("m12-capstone")
+    widget = module.vignette(case.id)
+    python_shown = []
+    for action, arg in CAPSTONE_PATH:
+        getattr(widget, {"tryAgain": "try_again", "goOn": "go_on"}.get(action, action))(
+            *([arg] if arg else [])
+        )
+        python_shown.append(widget.shown)
+    python = json.loads((answers / "m12-answers.json").read_text())
+
+    out = subprocess.run(
+        [node, "-e", STATEFUL_PROGRAM, ENGINE.as_uri()],
+        input=json.dumps({"module": "m12", "data": widget.data, "steps": CAPSTONE_PATH}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    book = json.loads(out.stdout)
+    assert without_stamps(book["answers"]["vignettes"]) == without_stamps(python["vignettes"])
+    assert book["shown"] == python_shown
+
+    by_step = [(s["scene"], tuple(s["flags"])) for s in python_shown]
+    assert by_step[3] == ("her-words", ("asked-who-takes-her-money",))
+    assert by_step[7] == ("the-request", ("asked-who-takes-her-money", "wrote-her-work-in-file"))
+    assert by_step[10] == ("the-request", ("asked-who-takes-her-money",))
+    assert by_step[-1] == ("her-words", ())
+    # The text shown is the content model's own variant for those flags, rendered.
+    for s in python_shown:
+        scene = case.scene(s["scene"])
+        assert scene is not None
+        assert s["text_html"] == md(scene.shown_text(set(s["flags"])))
+        assert s["choices"] == [c.id for c in scene.offered(set(s["flags"]))]
+    assert python_shown[7]["text_html"] != python_shown[10]["text_html"]

@@ -30,6 +30,7 @@ LAW_NAMES = re.compile(r"Prostitution Reform Act|Prostitution Act|Sexual Offence
 
 def case_text(v: Vignette) -> str:
     parts = [v.summary, *(s.text for s in v.scenes), *(e.text for e in v.endings)]
+    parts += [x.text for s in v.scenes for x in s.variants]
     parts += [x for s in v.scenes for c in s.choices for x in (c.text, c.feedback, c.client_voice)]
     return "\n".join(parts)
 

@@ -7,6 +7,7 @@ assignments and the progress views all read the objects defined here, never the 
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -156,8 +157,65 @@ class ContentNote(Strict):
     text: Text
 
 
-class Choice(Strict):
-    """One response a professional might give at a decision point."""
+FlagId = Id
+Flags = AbstractSet[str]
+"""A named flag that a choice sets and later scenes read, such as ``wrote-her-work-in-file``."""
+
+
+class Condition(Strict):
+    """Shown (or taken) only ``when`` a flag is set, or ``unless`` it is. Flags only, no expressions."""
+
+    when: FlagId | None = None
+    unless: FlagId | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Condition:
+        if self.when and self.unless:
+            raise ValueError("give when or unless, not both")
+        return self
+
+    def holds(self, flags: Flags) -> bool:
+        """Whether the condition holds with these flags set (no condition always holds)."""
+        if self.when is not None:
+            return self.when in flags
+        if self.unless is not None:
+            return self.unless not in flags
+        return True
+
+    @property
+    def reads(self) -> str | None:
+        return self.when or self.unless
+
+
+class Conditional(Condition):
+    """A condition that must be given (a variant, a conditional next)."""
+
+    @model_validator(mode="after")
+    def _needs_condition(self) -> Conditional:
+        if not self.when and not self.unless:
+            raise ValueError("give when (a flag) or unless (a flag)")
+        return self
+
+
+class Variant(Conditional):
+    """Text a scene shows instead of its own when the condition holds (the first that holds wins)."""
+
+    text: Text
+
+
+class NextIf(Conditional):
+    """Where to go instead of ``next`` when the condition holds (the first that holds wins)."""
+
+    next: Id
+
+
+class Choice(Condition):
+    """One response a professional might give at a decision point.
+
+    ``when``/``unless``: the response is offered only when (or unless) a flag is set. ``set``: the
+    flags this response sets for the rest of the path. ``next_if``: where it leads instead of ``next``
+    when a flag holds (the response's own ``set`` counts).
+    """
 
     id: Id
     text: Text = Field(description="What the professional says or does")
@@ -166,6 +224,16 @@ class Choice(Strict):
     client_voice: Text = Field(description="How it may land, in the client's own voice")
     guide_points: list[GuidePointId] = Field(min_length=1)
     next: Id = Field(description="The scene or ending this response leads to")
+    set: list[FlagId] = Field(default_factory=list, description="Flags this response sets")
+    next_if: list[NextIf] = Field(default_factory=list)
+
+    def target(self, flags: Flags) -> str:
+        """Where this response leads with these flags set (its own ``set`` included)."""
+        return _first_next(self.next_if, frozenset(flags) | frozenset(self.set), self.next)
+
+
+def _first_next(rules: list[NextIf], flags: Flags, default: str) -> str:
+    return next((r.next for r in rules if r.holds(flags)), default)
 
 
 class Scene(Strict):
@@ -176,6 +244,18 @@ class Scene(Strict):
     prompt: str = "What do you say or do?"
     choices: list[Choice] = Field(default_factory=list)
     next: Id | None = None
+    variants: list[Variant] = Field(
+        default_factory=list, description="Text shown instead of ``text`` when a flag holds"
+    )
+    next_if: list[NextIf] = Field(default_factory=list, description="Conditional next (no choices)")
+
+    def shown_text(self, flags: Flags) -> str:
+        """The text the learner reads with these flags set: the first variant that holds, or ``text``."""
+        return next((x.text for x in self.variants if x.holds(flags)), self.text)
+
+    def offered(self, flags: Flags) -> list[Choice]:
+        """The responses offered with these flags set."""
+        return [c for c in self.choices if c.holds(flags)]
 
     @model_validator(mode="after")
     def _choices_or_next(self) -> Scene:
@@ -188,6 +268,8 @@ class Scene(Strict):
             raise ValueError(f"choice ids repeat in scene {self.id!r}: {ids}")
         if self.choices and len(self.choices) < 2:
             raise ValueError("a decision point needs at least two choices")
+        if self.choices and self.next_if:
+            raise ValueError("next_if belongs on a scene without choices; put it on a choice instead")
         return self
 
 
@@ -212,6 +294,11 @@ class Vignette(Strict):
         default_factory=list, description="The hard judgements this case trains; needs a content note"
     )
     guide_points: list[GuidePointId] = Field(min_length=1)
+    flags: dict[FlagId, Text] = Field(
+        default_factory=dict,
+        description="Each flag a choice sets, with what it means in plain words, after 'If': "
+        "'you wrote her work in her file'",
+    )
     start: Id
     scenes: list[Scene] = Field(min_length=1)
     endings: list[Ending] = Field(min_length=1)
@@ -270,14 +357,26 @@ class Vignette(Strict):
                 found.append(
                     (("scenes", i, "next"), f"leads to {scene.next!r}, which does not exist; {expected}")
                 )
-            for j, c in enumerate(scene.choices):
-                if c.next not in targets:
+            for k, rule in enumerate(scene.next_if):
+                if rule.next not in targets:
                     found.append(
                         (
-                            ("scenes", i, "choices", j, "next"),
-                            f"leads to {c.next!r}, which does not exist; {expected}",
+                            ("scenes", i, "next_if", k, "next"),
+                            f"leads to {rule.next!r}, which does not exist; {expected}",
                         )
                     )
+            for j, c in enumerate(scene.choices):
+                for loc, target in [(("next",), c.next)] + [
+                    (("next_if", k, "next"), r.next) for k, r in enumerate(c.next_if)
+                ]:
+                    if target not in targets:
+                        found.append(
+                            (
+                                ("scenes", i, "choices", j, *loc),
+                                f"leads to {target!r}, which does not exist; {expected}",
+                            )
+                        )
+        found += flag_problems(self)
         if len(found) == len(self.hard_case_problems()):
             reached = self.reachable()
             for i, sid in enumerate(scene_ids):
@@ -303,7 +402,34 @@ class Vignette(Strict):
             if cur in scenes:
                 s = scenes[cur]
                 todo += [c.next for c in s.choices] + ([s.next] if s.next else [])
+                # Every conditional branch counts: a scene unreachable under every flag is caught.
+                todo += [r.next for c in s.choices for r in c.next_if] + [r.next for r in s.next_if]
         return seen
+
+    def flag_reads(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every place a flag is read, as (field path, flag)."""
+        reads: list[tuple[tuple[str | int, ...], str]] = []
+        for i, s in enumerate(self.scenes):
+            for part, conditions in (("variants", s.variants), ("next_if", s.next_if)):
+                reads += [(("scenes", i, part, k), x.reads) for k, x in enumerate(conditions) if x.reads]
+            for j, c in enumerate(s.choices):
+                if c.reads:
+                    reads.append((("scenes", i, "choices", j, "when" if c.when else "unless"), c.reads))
+                reads += [
+                    (("scenes", i, "choices", j, "next_if", k), r.reads)
+                    for k, r in enumerate(c.next_if)
+                    if r.reads
+                ]
+        return reads
+
+    def flag_sets(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every place a flag is set, as (field path, flag)."""
+        return [
+            (("scenes", i, "choices", j, "set", k), f)
+            for i, s in enumerate(self.scenes)
+            for j, c in enumerate(s.choices)
+            for k, f in enumerate(c.set)
+        ]
 
     def scene(self, scene_id: str) -> Scene | None:
         return next((s for s in self.scenes if s.id == scene_id), None)
@@ -314,6 +440,53 @@ class Vignette(Strict):
     @property
     def decision_points(self) -> list[Scene]:
         return [s for s in self.scenes if s.choices]
+
+
+def _assignments(flags: list[str]) -> list[frozenset[str]]:
+    """Every set of these flags (a decision point reads a few at most)."""
+    out = [frozenset[str]()]
+    for f in flags:
+        out += [a | {f} for a in out]
+    return out
+
+
+def flag_problems(v: Vignette) -> list[tuple[tuple[str | int, ...], str]]:
+    """Where a case's flags are inconsistent, as (field path, message) pairs.
+
+    A flag read (``when``, ``unless``) but never set is an error: that branch or text can never
+    change. A flag set but never read is an error too: it promises the learner a consequence that
+    never comes, which is the fault these flags exist to fix. Every flag used is declared in
+    ``flags`` with its plain words (the static view labels variants with them), and every declared
+    one is used. A decision point offers at least two responses whatever its flags are.
+    """
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    reads, sets = v.flag_reads(), v.flag_sets()
+    read_names, set_names = {f for _, f in reads}, {f for _, f in sets}
+    for loc, f in reads:
+        if f not in set_names:
+            found.append((loc, f"reads the flag {f!r}, which no choice in this case sets (set: [{f}])"))
+    for loc, f in sets:
+        if f not in read_names:
+            found.append((loc, f"sets the flag {f!r}, which nothing in this case reads (when or unless)"))
+    for loc, f in reads + sets:
+        if f not in v.flags:
+            found.append((loc, f"the flag {f!r} is not declared: add it under flags: with its plain words"))
+    for f in v.flags:
+        if f not in read_names | set_names:
+            found.append((("flags", f), f"the flag {f!r} is declared but no choice sets it"))
+    for i, s in enumerate(v.scenes):
+        conditions = sorted({c.reads for c in s.choices if c.reads})
+        for flags in _assignments(conditions) if conditions else []:
+            if len(s.offered(flags)) < 2:
+                said = ", ".join(sorted(flags)) or "no flag"
+                found.append(
+                    (
+                        ("scenes", i, "choices"),
+                        f"with {said} set, fewer than two responses are offered; expected two or more",
+                    )
+                )
+                break
+    return found
 
 
 class Option(Strict):

@@ -20,7 +20,17 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from affirming_care.content import FIT_LABELS, Choice, Question, Reflection, Rubric, Scene, Vignette
+from affirming_care.content import (
+    FIT_LABELS,
+    Choice,
+    Condition,
+    NextIf,
+    Question,
+    Reflection,
+    Rubric,
+    Scene,
+    Vignette,
+)
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": True})
 
@@ -87,30 +97,65 @@ def _target_label(v: Vignette, target: str) -> str:
     return f"Ending: {ending.title}" if ending else "the next part of the case"
 
 
+def condition_words(v: Vignette, cond: Condition) -> str:
+    """A condition in plain words: "If you wrote her work in her file" / "If you did not: ..."."""
+    flag = cond.when or cond.unless or ""
+    words = v.flags.get(flag, flag.replace("-", " "))
+    return f"If {words}" if cond.when else f"Unless {words}"
+
+
+def _next_links(v: Vignette, rules: list[NextIf], default: str, first: str) -> str:
+    """Where a response or scene leads; a conditional next lists each way with its condition."""
+    links = [
+        f'<li data-when="{escape(r.when or "")}" data-unless="{escape(r.unless or "")}">'
+        f"{escape(condition_words(v, r))}: "
+        f'<a href="#{v.id}--{escape(r.next)}">{escape(_target_label(v, r.next))}</a></li>'
+        for r in rules
+    ]
+    plain = f'<a href="#{v.id}--{escape(default)}">{escape(first)}</a>'
+    if not links:
+        return f'<p class="ac-next" data-next="{escape(default)}">{plain}</p>'
+    return (
+        f'<ul class="ac-next ac-next-if" data-next="{escape(default)}">{"".join(links)}'
+        f"<li>Otherwise: {plain}</li></ul>"
+    )
+
+
+def _variants_html(v: Vignette, scene: Scene) -> str:
+    return "".join(
+        f'<div class="ac-variant" data-when="{escape(x.when or "")}" data-unless="{escape(x.unless or "")}">'
+        f'<p class="ac-variant-label"><strong>{escape(condition_words(v, x))}, this part reads:</strong></p>'
+        f"{md(x.text)}</div>"
+        for x in scene.variants
+    )
+
+
 def scene_html(v: Vignette, scene: Scene, summaries: Summaries | None = None) -> str:
     sid = f"{v.id}--{scene.id}"
     parts = [
         f'<section class="ac-scene" id="{sid}" data-scene="{escape(scene.id)}">',
         md(scene.text),
+        _variants_html(v, scene),
     ]
     if scene.choices:
         parts.append(f'<p class="ac-prompt"><strong>{escape(scene.prompt)}</strong></p>')
         parts.append('<ol class="ac-choices" type="A">')
         for i, c in enumerate(scene.choices):
             label = chr(ord("A") + i)
+            offered = (
+                f'<p class="ac-offered"><em>{escape(condition_words(v, c))}, this response is offered.</em></p>'
+                if c.reads
+                else ""
+            )
             parts.append(
                 f'<li><details class="ac-choice" data-choice="{escape(c.id)}" data-next="{escape(c.next)}"'
-                f' data-fit="{escape(c.fit)}"><summary>{md_inline(c.text)}</summary>'
+                f' data-fit="{escape(c.fit)}"><summary>{md_inline(c.text)}</summary>{offered}'
                 f"{choice_feedback_html(v.id, label, c, summaries)}"
-                f'<p class="ac-next"><a href="#{v.id}--{escape(c.next)}">'
-                f"Go to {escape(_target_label(v, c.next))}</a></p></details></li>"
+                f"{_next_links(v, c.next_if, c.next, 'Go to ' + _target_label(v, c.next))}</details></li>"
             )
         parts.append("</ol>")
     else:
-        parts.append(
-            f'<p class="ac-next" data-next="{escape(scene.next or "")}">'
-            f'<a href="#{v.id}--{escape(scene.next or "")}">Continue</a></p>'
-        )
+        parts.append(_next_links(v, scene.next_if, scene.next or "", "Continue"))
     parts.append("</section>")
     return "".join(parts)
 
@@ -225,6 +270,10 @@ def _summaries(points: list[str], summaries: Summaries | None) -> list[dict[str,
     return [{"id": p, "summary": summaries[p]} for p in points if summaries and p in summaries]
 
 
+def _cond(cond: Condition) -> dict[str, str | None]:
+    return {"when": cond.when, "unless": cond.unless}
+
+
 def vignette_data(v: Vignette, summaries: Summaries | None = None) -> dict[str, Any]:
     """A case as the engine draws it. Markdown is rendered here (raw HTML in content is escaped)."""
     note = None
@@ -247,8 +296,10 @@ def vignette_data(v: Vignette, summaries: Summaries | None = None) -> dict[str, 
             {
                 "id": s.id,
                 "text_html": md(s.text),
+                "variants": [_cond(x) | {"text_html": md(x.text)} for x in s.variants],
                 "prompt": s.prompt,
                 "next": s.next,
+                "next_if": [_cond(r) | {"next": r.next} for r in s.next_if],
                 "choices": [
                     {
                         "id": c.id,
@@ -259,6 +310,9 @@ def vignette_data(v: Vignette, summaries: Summaries | None = None) -> dict[str, 
                         "voice_html": md(c.client_voice),
                         "points": _summaries(c.guide_points, summaries),
                         "next": c.next,
+                        **_cond(c),
+                        "set": list(c.set),
+                        "next_if": [_cond(r) | {"next": r.next} for r in c.next_if],
                     }
                     for c in s.choices
                 ],

@@ -192,6 +192,14 @@ class VignetteWidget(_EngineWidget):
         return self.record_model.chosen
 
     @property
+    def shown(self) -> dict[str, Any]:
+        """What the view shows at the current step, by the engine's own rule (``caseShown``): the
+        path's flags, the scene's text (its variant, if one holds) and the responses offered."""
+        out: dict[str, Any] = run_engine("caseShown", self.record_model.model_dump(), self.data)
+        out.pop("offered", None)
+        return out
+
+    @property
     def feedback_html(self) -> str:
         scene = self.v.scene(self.current or "")
         if scene is None or self.chosen is None:

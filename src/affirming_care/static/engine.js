@@ -89,6 +89,45 @@ export function currentStep(record) {
   return record.path[record.path.length - 1];
 }
 
+/* Earlier choices that matter: a choice may ``set`` flags; a scene's ``variants``, a choice's
+ * ``when``/``unless`` and a ``next_if`` read them. The flags are never stored: they are those set
+ * by the responses taken along the current path (for each step left, the latest response at that
+ * step), so Back and Restart undo them and a resumed case recomputes them. */
+export function caseFlags(record, data) {
+  const flags = new Set();
+  const path = record.path || [];
+  for (let i = 0; i < path.length - 1; i += 1) {
+    const scene = sceneOf(data, path[i]);
+    if (!scene || !scene.choices.length) { continue; }
+    const taken = (record.events || []).filter((e) => e.scene === scene.id).pop();
+    const choice = taken && scene.choices.find((c) => c.id === taken.choice);
+    for (const f of (choice && choice.set) || []) { flags.add(f); }
+  }
+  return Array.from(flags).sort();
+}
+
+function holds(cond, flags) {
+  if (cond.when) { return flags.includes(cond.when); }
+  if (cond.unless) { return !flags.includes(cond.unless); }
+  return true;
+}
+
+function nextWith(item, flags) {
+  const rule = (item.next_if || []).find((r) => holds(r, flags));
+  return rule ? rule.next : item.next;
+}
+
+/* What the learner sees at the current step with the path's flags: the scene's text (its first
+ * variant that holds, or its own) and the responses offered. */
+export function caseShown(record, data) {
+  const flags = caseFlags(record, data);
+  const scene = sceneOf(data, currentStep(record));
+  if (!scene) { return { flags, scene: null, text_html: null, choices: [] }; }
+  const variant = (scene.variants || []).find((x) => holds(x, flags));
+  const choices = scene.choices.filter((c) => holds(c, flags));
+  return { flags, scene: scene.id, text_html: variant ? variant.text_html : scene.text_html, choices: choices.map((c) => c.id), offered: choices };
+}
+
 /* A stored record that no longer fits the case (the case was rewritten) starts afresh. */
 export function fitCase(stored, data) {
   if (!isObject(stored) || !Array.isArray(stored.path)) { return blankCase(); }
@@ -98,8 +137,7 @@ export function fitCase(stored, data) {
   if (cur !== null && !sceneOf(data, cur) && !endingOf(data, cur)) {
     return Object.assign(blankCase(), { status: record.status === "finished" ? "finished" : "not-started", ending: record.ending, events: record.events });
   }
-  const scene = cur === null ? null : sceneOf(data, cur);
-  if (!scene || !scene.choices.some((c) => c.id === record.chosen)) { record.chosen = null; }
+  if (!caseShown(record, data).choices.includes(record.chosen)) { record.chosen = null; }
   return record;
 }
 
@@ -117,7 +155,7 @@ const CASE_ACTIONS = {
   choose(r, data, choiceId, at) {
     const scene = sceneOf(data, currentStep(r));
     if (!scene || !scene.choices.length) { throw new Error("not at a decision point"); }
-    if (!scene.choices.some((c) => c.id === choiceId)) { throw new Error("no response " + choiceId + " here"); }
+    if (!caseShown(r, data).choices.includes(choiceId)) { throw new Error("no response " + choiceId + " here"); }
     r.chosen = choiceId;
     r.events = r.events.concat([{ scene: scene.id, choice: choiceId, at }]);
   },
@@ -125,11 +163,12 @@ const CASE_ACTIONS = {
   goOn(r, data) {
     const scene = sceneOf(data, currentStep(r));
     if (!scene) { throw new Error("the case has ended; use restart or back"); }
-    let target = scene.next;
+    const flags = caseFlags(r, data);
+    let target = nextWith(scene, flags);
     if (scene.choices.length) {
       const choice = scene.choices.find((c) => c.id === r.chosen);
       if (!choice) { throw new Error("choose a response first"); }
-      target = choice.next;
+      target = nextWith(choice, flags.concat(choice.set || []));
     }
     r.chosen = null;
     r.path = r.path.concat([target]);
@@ -427,10 +466,12 @@ class CaseView extends View {
   }
 
   scenePart(scene) {
-    const node = el("div", { className: "ac-scene", "data-scene": scene.id }, [
+    const shown = caseShown(this.record, this.data);
+    const node = el("div", { className: "ac-scene", "data-scene": scene.id, "data-flags": shown.flags.join(" ") }, [
       el("h4", { className: "ac-step", text: "Part " + this.record.path.length }),
-      el("div", { html: scene.text_html })
+      el("div", { html: shown.text_html })
     ]);
+    scene = Object.assign({}, scene, { choices: shown.offered });
     if (!scene.choices.length) {
       const go = button("Continue", () => this.act("goOn", null, true), { primary: true, name: "Continue " + possessive(this.name) + " case", action: "goOn" });
       node.appendChild(this.nav(el("div", { className: "ac-bar" }, [go])));
