@@ -516,7 +516,9 @@ class CaseView extends View {
     go.setAttribute("aria-describedby", fbId);
     const again = button("Try another response", () => this.act("tryAgain", null, true), { name: "Try another response in " + possessive(this.name) + " case", action: "tryAgain" });
     node.appendChild(this.nav(el("div", { className: "ac-bar" }, [go, again])));
-    return { node, focus: go, say: "Feedback on response " + LETTERS[i] + ": " + choice.fit_label + "." };
+    // Focus moves to Continue, which reads the feedback as its description: announcing it in the
+    // live region as well would say it twice (issue 10).
+    return { node, focus: go, say: "" };
   }
 }
 
