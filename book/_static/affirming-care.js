@@ -132,7 +132,9 @@ function printMine(page, main) {
     const answers = page.store.read();
     const part = { case: "vignettes", check: "checks", reflection: "reflections" };
     const items = page.views.map(({ data }) => {
-      const record = answers[part[data.kind]][data.id];
+      // The course evaluation is anonymous by design and not part of "my answers".
+      const section = part[data.kind] && answers[part[data.kind]];
+      const record = section ? section[data.id] : null;
       return record ? mineItem(data, record) : null;
     }).filter(Boolean);
     box.replaceChildren(el("h2", { text: "My answers: " + label }), ...(items.length ? items
