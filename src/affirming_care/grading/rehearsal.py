@@ -227,6 +227,11 @@ def fixed_kinds(learners: list[str], hostile: list[str], seed: int = 2026) -> di
     return {order[-(i + 1)]: kind for i, kind in enumerate(PER_LEARNER)}
 
 
+def _delivered_fixed(learners: list[str], hostile: list[str], seed: int) -> dict[str, str]:
+    """:func:`fixed_kinds`, with a kind this delivery cannot hand in made a complete hand-in."""
+    return {sid: k if k in hostile else "complete" for sid, k in fixed_kinds(learners, hostile, seed).items()}
+
+
 def plan_kinds(
     learners: list[str], modules: list[str], seed: int = 2026, hostile: list[str] | None = None
 ) -> dict[str, dict[str, str]]:
@@ -239,10 +244,7 @@ def plan_kinds(
     order = sorted(learners)
     random.Random(seed).shuffle(order)
     wanted = list(SPECIAL) + [k for k in hostile or [] if k not in PER_LEARNER]
-    fixed = {
-        sid: kind if kind in (hostile or []) else "complete"
-        for sid, kind in fixed_kinds(learners, hostile or [], seed).items()
-    }
+    fixed = _delivered_fixed(learners, hostile or [], seed)
     pool = [sid for sid in order if sid not in fixed]
     n = len(pool)
     plan: dict[str, dict[str, str]] = {}
