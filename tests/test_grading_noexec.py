@@ -39,7 +39,7 @@ MODULE = "m02"
 ON_TIME = "2026-11-20 10:00:00.000000 UTC"
 LATE = "2026-11-22 10:00:00.000000 UTC"
 DUE = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
-HONEST = ["complete", "partial", "late", "locked_edited", "damaged"]
+HONEST = ["complete", "partial", "late", "locked_edited", "damaged", "no_answers"]
 HOSTILE = ["forger", "patcher", "runner"]
 BIN = Path(sys.executable).parent
 
