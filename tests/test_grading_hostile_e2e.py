@@ -266,7 +266,7 @@ def ran_in(browser: Any, page: Path) -> tuple[list[str], list[str], str]:
         context.close()
 
 
-def formgrader_view(notebook: Path, student: Any, out: Path) -> Path:
+def formgrader_view(notebook: Path, student: Any, out: Path, name: tuple[str, str] = ("", "")) -> Path:
     """The autograded copy as the formgrader's submission view renders it (its template, its exporter)."""
     from nbconvert.exporters import HTMLExporter
     from nbgrader.server_extensions.formgrader import handlers
@@ -277,7 +277,7 @@ def formgrader_view(notebook: Path, student: Any, out: Path) -> Path:
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
     resources = {
         "assignment_id": notebook.stem, "notebook_id": notebook.stem, "submission_id": "1", "index": 0,
-        "total": 1, "base_url": "", "student": student, "first_name": "", "last_name": "",
+        "total": 1, "base_url": "", "student": student, "first_name": name[0], "last_name": name[1],
         "notebook_path": "/" + notebook.name,
     }  # fmt: skip
     html, _ = HTMLExporter(config=config).from_filename(str(notebook), resources=resources)
@@ -315,6 +315,30 @@ def test_learner_markup_is_inert_in_the_autograded_copy_feedback_and_dashboard(
         assert not [u for u in elsewhere if "127.0.0.1" in u or "localhost" in u], page
         if page.parent.name != "dashboard" and "feedback" in page.parts:
             assert elsewhere == [], (page, elsewhere)
+
+
+@pytest.mark.browser
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed: nbgrader's formgrade template puts the gradebook's first and last name into "
+    "the submission view unescaped. The roster refuses < and >, but a name added to the gradebook "
+    "otherwise (nbgrader db student add, or this rehearsal) runs as script in the formgrader.",
+)
+def test_a_markup_name_in_the_gradebook_is_inert_in_the_formgrader_view(
+    cycle: dict[str, Any], chromium: Any, tmp_path: Path
+) -> None:
+    from affirming_care.grading.gradebook import gradebook
+
+    [p] = [p for p in cycle["manifest"] if p["kind"] == "markup_name" and p["module"] == cycle["modules"][0]]
+    m, sid = p["module"], p["learner"]
+    with gradebook(cycle["root"]) as gb:
+        student = gb.find_student(sid)
+        name = (student.first_name, student.last_name)
+    notebook = cycle["root"] / "autograded" / sid / m / f"{m}.ipynb"
+    assert notebook.exists()
+    view = formgrader_view(notebook, sid, tmp_path / "view.html", name)
+    ran, _, _ = ran_in(chromium, view)
+    assert ran == []
 
 
 def test_the_certificates_and_dashboard_ran_on_the_cohort(cycle: dict[str, Any]) -> None:
