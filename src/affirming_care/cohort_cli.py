@@ -216,18 +216,26 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Known problems become a plain message and exit status 1, never a traceback."""
+    """Known problems become a plain message and exit status 1, never a traceback.
+
+    A command on a course folder runs as the ``grade`` steps do: what it writes is the
+    instructor's alone, whatever the umask.
+    """
     from affirming_care.grading.certificates import CertificateError
     from affirming_care.grading.course import GradingError
     from affirming_care.grading.dashboard import DashboardError
     from affirming_care.loader import ContentError
 
     def run(args: argparse.Namespace) -> int:
+        from affirming_care.grading.course import private_course
         from affirming_care.grading.gradebook import ensure_tools_on_path
 
         ensure_tools_on_path()
         try:
-            return func(args)
+            if not hasattr(args, "course"):
+                return func(args)
+            with private_course(args.course):  # charts and certificates: 0600 files in 0700 folders
+                return func(args)
         except (GradingError, DashboardError, CertificateError) as exc:
             errors.print(f"[bold red]Error:[/bold red] {esc(exc)}", highlight=False)
             return 1

@@ -35,7 +35,13 @@ from traitlets.config import Config
 from affirming_care.grading.answer_keys import AnswerKey, module_keys, question_ids
 from affirming_care.grading.collect import submitted_learners
 from affirming_care.grading.course import STATE_DIR, GradingError, require_released, state_path
-from affirming_care.grading.gradebook import ensure_tools_on_path, gradebook, load_config, short_error
+from affirming_care.grading.gradebook import (
+    ensure_tools_on_path,
+    gradebook,
+    load_config,
+    quiet_known_nbgrader_warnings,
+    short_error,
+)
 from affirming_care.grading.inspect import inspect_submission, released_notebooks
 
 AutogradeRecord = dict[str, dict[str, Any]]
@@ -353,6 +359,7 @@ def _grading_here(root: Path, module: str, log: Path) -> Iterator[tuple[_Here, t
     from affirming_care.grading.fast_nbgrader import cached_schema_checks, one_gradebook_session
 
     ensure_tools_on_path()
+    quiet_known_nbgrader_warnings()
     config = autograde_config(root)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = module

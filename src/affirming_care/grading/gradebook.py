@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,11 +36,25 @@ def ensure_tools_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+def quiet_known_nbgrader_warnings() -> None:
+    """Hide the one SQLAlchemy warning nbgrader's ``add_submission`` gives on every new submission.
+
+    nbgrader builds a submission's notebooks and grades before adding it to the session, which
+    SQLAlchemy 2 warns of ("Object of type <SubmittedAssignment> not in session, add operation
+    along ... will not proceed"); the rows are added all the same. Printed at the instructor after
+    every autograde, it reads like a fault. Only that message from nbgrader is hidden.
+    """
+    warnings.filterwarnings(
+        "ignore", message=r"Object of type <\w+> not in session, add operation along", module=r"nbgrader\."
+    )
+
+
 def api(root: Path) -> Any:
     """nbgrader's NbGraderAPI for this course folder (each call's log comes back in its result)."""
     from nbgrader.apps import NbGraderAPI
 
     ensure_tools_on_path()
+    quiet_known_nbgrader_warnings()
     return NbGraderAPI(config=load_config(root))
 
 
@@ -57,6 +72,7 @@ def gradebook(root: Path) -> Iterator[Any]:
 
     settings = load_settings(root)
     ensure_tools_on_path()  # a new gradebook is made by nbgrader's alembic command
+    quiet_known_nbgrader_warnings()
     with Gradebook(db_url(root), settings.course_id) as gb:
         yield gb
 

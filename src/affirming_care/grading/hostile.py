@@ -23,15 +23,28 @@ from affirming_care.grading import intake
 from affirming_care.store import AnswerFile, CheckRecord, ReflectionRecord, store_filename
 
 MARKUP = (
-    "<script>document.title='pwned'</script> <img src=x onerror=\"document.title='pwned'\"> "
-    "<svg onload=\"document.title='pwned'\"></svg> "
-    "<iframe srcdoc=\"<script>parent.document.title='pwned'</script>\"></iframe> [/oops] [bold]x"
+    "<script>window.__pwned_script=1;document.title='pwned'</script> "
+    "<img src=x onerror=\"window.__pwned_img=1;document.title='pwned'\"> "
+    "<svg onload=\"window.__pwned_svg=1;document.title='pwned'\"></svg> "
+    "<iframe srcdoc=\"<script>parent.__pwned_iframe=1;parent.document.title='pwned'</script>\"></iframe> "
+    "[/oops] [bold]x"
 )
+"""Each payload, if it ever runs in a browser, sets a ``window.__pwned_*`` global and the page title."""
 HOSTILE_NAMES = {
-    "markup_name": ("Ana [she/her]", "<script>document.title='pwned'</script> [/x] Rich"),
+    "markup_name": (
+        "Ana [she/her]",
+        "<script>window.__pwned_name=1;document.title='pwned'</script> [/x] Rich",
+    ),
     "formula_name": ("=cmd|' /C calc'!A0", "@SUM(1)"),
 }
-"""Markup a hostile learner puts in a reflection, and names a roster may hold."""
+"""Names a hostile roster entry has in the gradebook (first, last)."""
+ROSTER_NAMES = {
+    "markup_name": ("Ana [she/her]", "[/x] Rich"),
+    "formula_name": HOSTILE_NAMES["formula_name"],
+}
+"""The same names in the course folder's roster, which refuses ``<`` and ``>``
+(:func:`affirming_care.grading.sanitise.markup_problem`): the script reaches only the gradebook, as
+a name added with nbgrader's own commands would; Rich markup and formulas pass the roster."""
 
 CANARY_DIR = "rehearsal-canaries"
 """Where an added cell would write, in the course folder, if grading ever ran it."""

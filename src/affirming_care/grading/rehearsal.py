@@ -45,7 +45,7 @@ from affirming_care.grading.course import (
     settings_path,
 )
 from affirming_care.grading.gradebook import gradebook, load_config, short_error
-from affirming_care.grading.hostile import CANARY_DIR, HOSTILE_NAMES, HostileHandIn
+from affirming_care.grading.hostile import CANARY_DIR, HOSTILE_NAMES, ROSTER_NAMES, HostileHandIn
 from affirming_care.grading.hostile import Context as HostileContext
 from affirming_care.grading.hostile import build as build_hostile
 from affirming_care.grading.init import init_course
@@ -209,17 +209,27 @@ def hostile_kinds(deliver: str) -> list[str]:
 
 PER_LEARNER = ("impersonation", "markup_name", "formula_name")
 """Hostile kinds that belong to a learner, not a hand-in (an account, a name): one learner each,
-the same in every module."""
+the same in every module and every delivery."""
 
 
 def fixed_kinds(learners: list[str], hostile: list[str], seed: int = 2026) -> dict[str, str]:
-    """The learner of each per-learner hostile kind (a cohort of 9 or more has them)."""
+    """The learner of each per-learner hostile kind (a hostile cohort of 9 or more has them).
+
+    Each kind keeps its learner whichever delivery is rehearsed, so a folder rehearsed through the
+    exchange for one module and as a zip for another has one impersonated learner and one set of
+    hostile names; a delivery that cannot hand in a kind (a zip has no accounts) hands that
+    learner's work in complete (see :func:`plan_kinds`).
+    """
     order = sorted(learners)
     random.Random(seed).shuffle(order)
-    wanted = [k for k in PER_LEARNER if k in hostile]
-    if len(order) < 9:
+    if len(order) < 9 or not hostile:
         return {}
-    return {order[-(i + 1)]: kind for i, kind in enumerate(wanted)}
+    return {order[-(i + 1)]: kind for i, kind in enumerate(PER_LEARNER)}
+
+
+def _delivered_fixed(learners: list[str], hostile: list[str], seed: int) -> dict[str, str]:
+    """:func:`fixed_kinds`, with a kind this delivery cannot hand in made a complete hand-in."""
+    return {sid: k if k in hostile else "complete" for sid, k in fixed_kinds(learners, hostile, seed).items()}
 
 
 def plan_kinds(
@@ -234,7 +244,7 @@ def plan_kinds(
     order = sorted(learners)
     random.Random(seed).shuffle(order)
     wanted = list(SPECIAL) + [k for k in hostile or [] if k not in PER_LEARNER]
-    fixed = fixed_kinds(learners, hostile or [], seed)
+    fixed = _delivered_fixed(learners, hostile or [], seed)
     pool = [sid for sid in order if sid not in fixed]
     n = len(pool)
     plan: dict[str, dict[str, str]] = {}
@@ -634,15 +644,16 @@ def _rehearsal_roster(root: Path, ids: list[str], fixed: dict[str, str]) -> None
     """Map every learner to this account (the rehearsal hands in from it) and give the hostile names.
 
     The learner an impersonation is of keeps their own id as account, so a hand-in from this
-    account is not theirs. Names go into the gradebook too, where formgrader and exports read them.
+    account is not theirs. The hostile names go into the gradebook, where formgrader and exports
+    read them, and into the roster as far as it takes them (:data:`ROSTER_NAMES`).
     """
     me = pwd.getpwuid(os.geteuid()).pw_name
     roster = saved_roster(root)
     for sid in ids:
         learner = roster.get(sid) or Learner(id=sid, first_name=sid)
         learner.account = "" if fixed.get(sid) == "impersonation" else me
-        if fixed.get(sid) in HOSTILE_NAMES:
-            learner.first_name, learner.last_name = HOSTILE_NAMES[fixed[sid]]
+        if fixed.get(sid) in ROSTER_NAMES:
+            learner.first_name, learner.last_name = ROSTER_NAMES[fixed[sid]]
         roster[sid] = learner
     save_roster(root, roster)
     with gradebook(root) as gb:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from affirming_care.grading.course import GradingError
 from affirming_care.grading.gradebook import gradebook
-from affirming_care.grading.sanitise import roster_field_problems
+from affirming_care.grading.sanitise import FORMULA_START, roster_field_problems, safe_csv_writer
 from affirming_care.loader import Problem
 
 ROSTER_FILE = "roster.csv"
@@ -167,12 +167,20 @@ def read_roster(path: Path) -> list[Learner]:
     return learners
 
 
+def _as_saved(value: str) -> str:
+    """A cell of the saved roster as it was before :func:`save_roster` neutralised it (``'=x`` is ``=x``)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def saved_roster(root: Path) -> dict[str, Learner]:
     """The roster as last imported into this course folder (for sections and LMS ids)."""
     path = root / ROSTER_FILE
     if not path.exists():
         return {}
-    return {learner.id: learner for learner in read_roster(path)}
+    learners = (
+        Learner(**{k: _as_saved(v) for k, v in learner.model_dump().items()}) for learner in read_roster(path)
+    )
+    return {learner.id: learner for learner in learners}
 
 
 @dataclass
@@ -206,13 +214,18 @@ def import_roster(root: Path, path: Path) -> RosterImport:
 
 
 def save_roster(root: Path, learners: dict[str, Learner]) -> None:
-    """Write the course folder's copy of the roster (every column, the instructor's eyes only)."""
+    """Write the course folder's copy of the roster (every column, the instructor's eyes only).
+
+    It is a CSV an instructor may open in a spreadsheet, so a name starting with ``=`` is written
+    as ``'=`` like every export's (:func:`saved_roster` reads it back as it was).
+    """
     columns = list(ROSTER_REQUIRED + ROSTER_OPTIONAL)
     with (root / ROSTER_FILE).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
+        writer = safe_csv_writer(fh)
+        writer.writerow(columns)
         for learner in learners.values():
-            writer.writerow(learner.model_dump())
+            data = learner.model_dump()
+            writer.writerow([data[c] for c in columns])
     (root / ROSTER_FILE).chmod(0o600)
 
 
