@@ -318,15 +318,10 @@ def test_learner_markup_is_inert_in_the_autograded_copy_feedback_and_dashboard(
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: nbgrader's formgrade template puts the gradebook's first and last name into "
-    "the submission view unescaped. The roster refuses < and >, but a name added to the gradebook "
-    "otherwise (nbgrader db student add, or this rehearsal) runs as script in the formgrader.",
-)
 def test_a_markup_name_in_the_gradebook_is_inert_in_the_formgrader_view(
     cycle: dict[str, Any], chromium: Any, tmp_path: Path
 ) -> None:
+    """nbgrader's formgrade template writes names unescaped; autograde takes < and > out of them first."""
     from affirming_care.grading.gradebook import gradebook
 
     [p] = [p for p in cycle["manifest"] if p["kind"] == "markup_name" and p["module"] == cycle["modules"][0]]
@@ -336,6 +331,8 @@ def test_a_markup_name_in_the_gradebook_is_inert_in_the_formgrader_view(
         name = (student.first_name, student.last_name)
     notebook = cycle["root"] / "autograded" / sid / m / f"{m}.ipynb"
     assert notebook.exists()
+    assert "<" not in "".join(name) and "__pwned_name" in "".join(name)
+    assert sid in cycle["results"][f"autograde {m}"].stdout.split("Names cleaned in the gradebook")[1]
     view = formgrader_view(notebook, sid, tmp_path / "view.html", name)
     ran, _, _ = ran_in(chromium, view)
     assert ran == []

@@ -53,7 +53,7 @@ from affirming_care.grading.course import (
     private_course,
 )
 from affirming_care.grading.feedback import feedback
-from affirming_care.grading.gradebook import ensure_tools_on_path
+from affirming_care.grading.gradebook import clean_names, ensure_tools_on_path
 from affirming_care.grading.init import init_course
 from affirming_care.grading.release import parse_due, release
 from affirming_care.grading.roster import RosterError, import_roster, read_roster
@@ -306,6 +306,11 @@ def cmd_autograde(args: argparse.Namespace) -> int:
             f"{len(unchanged)} submission(s) were already autograded and not handed in again; "
             "--all grades them again (nbgrader then asks you to review their reflections again)."
         )
+    if result.renamed:
+        console.print(
+            "[yellow]Names cleaned in the gradebook[/yellow] (they held < or >, which the formgrader "
+            f"would read as HTML): {esc(', '.join(result.renamed))}."
+        )
     show_status(module_status(root, args.module))
     return 0
 
@@ -335,6 +340,11 @@ def cmd_formgrader(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(" ".join(cmd))
         return 0
+    renamed = clean_names(root)  # the formgrader shows gradebook names unescaped
+    if renamed:
+        console.print(
+            f"[yellow]Names cleaned in the gradebook[/yellow] (< or > removed): {esc(', '.join(renamed))}."
+        )
     ensure_tools_on_path()
     return subprocess.call(cmd, cwd=root)
 

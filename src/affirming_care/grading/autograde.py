@@ -36,6 +36,7 @@ from affirming_care.grading.answer_keys import AnswerKey, module_keys, question_
 from affirming_care.grading.collect import submitted_learners
 from affirming_care.grading.course import STATE_DIR, GradingError, require_released, state_path
 from affirming_care.grading.gradebook import (
+    clean_names,
     ensure_tools_on_path,
     gradebook,
     load_config,
@@ -71,6 +72,8 @@ class AutogradeResult:
     log: Path
     executed: bool = False
     """True only if learners' notebooks were run (``execute_learner_code``)."""
+    renamed: list[str] = field(default_factory=list)
+    """Learners whose gradebook name held ``<`` or ``>``, taken out so the formgrader shows text."""
 
 
 def autograde_record_path(root: Path, module: str) -> Path:
@@ -511,6 +514,7 @@ def autograde(
     record = read_autograde_record(root, module)
     todo, outcomes = _plan(root, module, everyone, record, again)
     _add_students(root, list(todo))
+    renamed = clean_names(root)  # the formgrader shows these names unescaped
     log = state_path(root, f"autograde-{module}.log")
     how = f"{jobs} at a time, " + (
         EXECUTE_WARNING if execute_learner_code else "from answer files, nothing run"
@@ -533,5 +537,11 @@ def autograde(
     outcomes.sort(key=lambda o: o.learner)
     _update_record(root, module, record, outcomes)
     return AutogradeResult(
-        module=module, jobs=jobs, outcomes=outcomes, seconds=seconds, log=log, executed=execute_learner_code
+        module=module,
+        jobs=jobs,
+        outcomes=outcomes,
+        seconds=seconds,
+        log=log,
+        executed=execute_learner_code,
+        renamed=renamed,
     )

@@ -104,3 +104,24 @@ def short_error(result: dict[str, Any]) -> str:
         return "unknown error"
     last = lines[-1]
     return re.sub(r"^[\w.]+(Error|Exception|Exit): ?", "", last) or last
+
+
+def clean_names(root: Path) -> list[str]:
+    """Take ``<`` and ``>`` out of every learner's name and email in the gradebook; say whose.
+
+    nbgrader's formgrader writes first and last names into its submission view without escaping
+    them. The roster refuses such names, but one can reach the gradebook another way (``nbgrader
+    db student add``, an older gradebook), so every step that leads to the formgrader cleans them
+    first: without ``<`` and ``>`` a name cannot open a tag, so it stays text.
+    """
+    from affirming_care.grading.sanitise import strip_markup_chars
+
+    cleaned = []
+    with gradebook(root) as gb:
+        for student in gb.students:
+            fields = {f: getattr(student, f) or "" for f in ("first_name", "last_name", "email")}
+            safe = {f: strip_markup_chars(v) for f, v in fields.items()}
+            if safe != fields:
+                gb.update_or_create_student(student.id, **safe)
+                cleaned.append(student.id)
+    return cleaned

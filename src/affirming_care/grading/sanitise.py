@@ -159,6 +159,11 @@ _JOINERS = frozenset("\u200c\u200d")
 """Zero-width (non-)joiners: invisible, but needed to spell words in Persian, Hindi, emoji."""
 
 
+def strip_markup_chars(value: str) -> str:
+    """``value`` without the characters that would let nbgrader's pages read it as HTML."""
+    return "".join(c for c in value if c not in _MARKUP_CHARS)
+
+
 def markup_problem(value: str) -> str | None:
     """Why ``value`` (a name from a roster) cannot be imported as it is, or None if it can.
 
