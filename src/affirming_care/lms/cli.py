@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from affirming_care import paths
+
 from .book import BookError
 from .packager import FORMATS, build_package
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = paths.course_root()
 
 
 def cmd_package(args: argparse.Namespace) -> int:
