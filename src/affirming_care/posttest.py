@@ -24,6 +24,7 @@ A slot's score is that fraction times its ``points``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping
@@ -32,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from affirming_care import paths
 from affirming_care._yaml import line_of
@@ -158,6 +159,95 @@ class Bank(Strict):
         return sum(s.points for s in self.slots)
 
 
+# --- The learner's copy: the items without their keys ------------------------------------------
+
+PUBLIC_FORMAT = "affirming-care/posttest-items"
+
+
+class PublicOption(Strict):
+    id: Id
+    text: Text
+
+
+class PublicVariant(Strict):
+    """A variant as a learner's environment holds it: no ``correct``, no feedback, no rationale."""
+
+    id: Id
+    kind: Literal["single", "multiple"]
+    stem: Text
+    content_note: ContentNote | None = None
+    options: list[PublicOption] = Field(min_length=4, max_length=4)
+
+
+class PublicSlot(Strict):
+    id: Id
+    points: Annotated[int, Field(ge=1, le=5)] = 1
+    variants: list[PublicVariant] = Field(min_length=1)
+
+
+class PublicBank(Strict):
+    """``assignments/source/mNN/mNN-posttest.json``: what the assignment shows, and nothing that grades it.
+
+    Written by ``affirming_care assignments`` from the instructor's bank; released with the notebook.
+    The learner's kernel draws from it with the same :func:`draw` the grader uses on the full bank.
+    """
+
+    format: Literal["affirming-care/posttest-items"] = "affirming-care/posttest-items"
+    module: str
+    slots: list[PublicSlot] = Field(min_length=1)
+
+    def slot(self, slot_id: str) -> PublicSlot:
+        for s in self.slots:
+            if s.id == slot_id:
+                return s
+        raise KeyError(
+            f"{self.module} has no post-test slot {slot_id!r}; it has {[s.id for s in self.slots]}"
+        )
+
+
+def public_bank(bank: Bank, slot_ids: Collection[str] | None = None) -> PublicBank:
+    """The bank with every key, feedback and rationale left out (only ``slot_ids``, if given)."""
+    slots = [
+        PublicSlot(
+            id=s.id,
+            points=s.points,
+            variants=[
+                PublicVariant(
+                    id=v.id,
+                    kind=v.kind,
+                    stem=v.stem,
+                    content_note=v.content_note,
+                    options=[PublicOption(id=o.id, text=o.text) for o in v.options],
+                )
+                for v in s.variants
+            ],
+        )
+        for s in bank.slots
+        if slot_ids is None or s.id in slot_ids
+    ]
+    return PublicBank(module=bank.module, slots=slots)
+
+
+def public_filename(module_id: str) -> str:
+    return f"{module_id}-posttest.json"
+
+
+def read_public_bank(path: Path) -> PublicBank:
+    """Read a learner's item file; ContentError names the file and field when it is not one."""
+    try:
+        return PublicBank.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ContentError(
+            [Problem(path, 1, "", "the post-test items are missing; they are released beside the assignment")]
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContentError([Problem(path, 1, "", f"not readable JSON ({exc})")]) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ContentError([Problem(path, 1, field, err["msg"])]) from None
+
+
 def bank_root() -> Path:
     """``$AFFIRMING_CARE_BANK`` if set, else ``assessment/posttest`` of this checkout."""
     return Path(os.environ.get("AFFIRMING_CARE_BANK", BANK_ROOT))
@@ -193,7 +283,7 @@ def _below(stream: Iterator[int], n: int) -> int:
             return x % n
 
 
-def draw(bank: Bank, seed: str | int) -> list[Drawn]:
+def draw(bank: Bank | PublicBank, seed: str | int) -> list[Drawn]:
     """One variant per slot and an order of its options, deterministically from ``seed``.
 
     Each slot draws from its own stream, keyed by ``"{seed}:{slot id}"`` and hashed with SHA-256
@@ -210,6 +300,11 @@ def draw(bank: Bank, seed: str | int) -> list[Drawn]:
             order[i], order[j] = order[j], order[i]
         out.append(Drawn(slot.id, variant.id, tuple(order)))
     return out
+
+
+def drawn_variant(bank: Bank | PublicBank, drawn: Drawn) -> Variant | PublicVariant:
+    slot = bank.slot(drawn.slot_id)
+    return next(v for v in slot.variants if v.id == drawn.variant_id)
 
 
 # --- Scoring ------------------------------------------------------------------------------------

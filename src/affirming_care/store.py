@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import stat
 import tempfile
 from datetime import UTC, datetime
@@ -86,12 +87,28 @@ class EvaluationRecord(_Record):
     updated: str = Field(default_factory=now)
 
 
+class PostTestRecord(_Record):
+    """A learner's post-test for one module (issue 11): the seed that drew it, and what they chose.
+
+    ``seed`` decides which variant of each slot is shown and in what option order
+    (``posttest.draw``); grading draws again from the same seed, so the variants are never named
+    here and a learner cannot choose the form they are graded on. ``answers`` maps a slot id to the
+    option ids chosen (option identity, never a position). Nothing here says what is right: keys
+    stay on the instructor's side.
+    """
+
+    seed: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[0-9a-zA-Z_-]+$")]
+    answers: dict[str, list[str]] = Field(default_factory=dict)
+    updated: str = Field(default_factory=now)
+
+
 class AnswerFile(_Record):
     """The whole file. ``format`` and ``version`` let later readers refuse what they don't know.
 
     ``evaluation`` was added later, as an optional section within version 1: a file written before
     it (without the section) reads unchanged. It travels in Module 12's file, or on its own in
     ``evaluation-answers.json`` (an answer file whose ``module`` is ``"evaluation"``).
+    ``posttest`` (issue 11) is optional in the same way: only an assignment's answer file has it.
     """
 
     format: Literal["affirming-care/answers"] = "affirming-care/answers"
@@ -101,6 +118,16 @@ class AnswerFile(_Record):
     checks: dict[str, CheckRecord] = Field(default_factory=dict)
     reflections: dict[str, ReflectionRecord] = Field(default_factory=dict)
     evaluation: EvaluationRecord | None = None
+    posttest: PostTestRecord | None = None
+
+
+OPTIONAL_SECTIONS = ("evaluation", "posttest")
+"""Sections added within version 1; a file without them keeps the shape it had before they existed."""
+
+
+def new_seed() -> str:
+    """A fresh post-test seed: 16 hex digits from the operating system's random source."""
+    return secrets.token_hex(8)
 
 
 def store_filename(module_id: str) -> str:
@@ -284,8 +311,7 @@ class AnswerStore:
         return self._stamp() == self._seen
 
     def save(self) -> None:
-        # A file without an evaluation keeps the shape it had before that section existed.
-        exclude = {"evaluation"} if self.data.evaluation is None else None
+        exclude = {name for name in OPTIONAL_SECTIONS if getattr(self.data, name) is None} or None
         write_atomic(self.path, self.data.model_dump_json(indent=1, exclude=exclude) + "\n")
         self._seen = self._stamp()
 
@@ -341,6 +367,30 @@ class AnswerStore:
         record.updated = now()
         self.data.evaluation = record
         self.save()
+
+    # The post-test -----------------------------------------------------------------------------
+
+    def posttest_seed(self) -> str:
+        """This file's post-test seed, made (in memory) the first time it is asked for.
+
+        It is written with the first answer, like everything else here: opening an assignment
+        leaves no file behind.
+        """
+        if self.data.posttest is None:
+            self.data.posttest = PostTestRecord(seed=new_seed())
+        return self.data.posttest.seed
+
+    def posttest_answer(self, slot_id: str) -> list[str] | None:
+        record = self.data.posttest
+        return None if record is None else record.answers.get(slot_id)
+
+    def answer_posttest(self, slot_id: str, selected: list[str]) -> PostTestRecord:
+        record = self.data.posttest or PostTestRecord(seed=new_seed())
+        record.answers[slot_id] = sorted(selected)
+        record.updated = now()
+        self.data.posttest = record
+        self.save()
+        return record
 
 
 def as_json_dict(data: AnswerFile) -> dict[str, Any]:
