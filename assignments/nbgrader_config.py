@@ -14,8 +14,13 @@ c.CourseDirectory.course_id = "affirming-care"
 # overwrite a learner's file during autograde.
 c.Autograde.exclude_overwriting = {m: [f"{m}-answers.json"] for m in MODULES}
 
-# The free-text reflection is a Markdown answer cell; this is what learners see in it.
-c.ClearSolutions.text_stub = "Write your reflection here."
+# The reflection is typed into the answer file (the same box as in the module notebook). Its
+# manually graded Markdown cell only says so, and is read-only in the released notebook; grading
+# places the reflection there (affirming_care.grading.answers_grader).
+c.LockCells.lock_solution_cells = True
+from affirming_care.assignments import REFLECTION_PLACEHOLDER  # noqa: E402
+
+c.ClearSolutions.text_stub = REFLECTION_PLACEHOLDER
 
 # Feedback shows scores, the grader's comments and the rubric, never the hidden tests or keys:
 # a traceback would quote the hidden line, so HideTracebacks keeps only the error's message.

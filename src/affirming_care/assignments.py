@@ -2,8 +2,12 @@
 
 ``affirming_care assignments`` writes ``assignments/source/mNN/mNN.ipynb``; a test fails when a
 committed assignment differs from what this module would write, so nothing is written twice by
-hand. The learner clicks and types: every code cell is locked, and the one free-text answer is
-a Markdown cell graded by hand against the rubric shown above it.
+hand. Beside each notebook it writes ``mNN-posttest.json``, the learner's keyless copy of the
+module's post-test items (``posttest.public_bank``); the keys stay in the bank, on the instructor's
+side. The learner clicks and types: every code cell is locked, the post-test is answered by clicking,
+and the reflection is typed into the same box as in the module's notebook (saved to the answer file).
+Its manually graded Markdown cell is read-only; grading places the reflection there
+(``grading.answers_grader``).
 """
 
 from __future__ import annotations
@@ -17,11 +21,20 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from affirming_care import paths
 from affirming_care.loader import Course, ModuleContent
+from affirming_care.posttest import Bank, bank_root, effective_banks, public_bank, public_filename
 from affirming_care.store import store_filename
 
 REPO = paths.course_root()
 SOURCE = REPO / "assignments" / "source"
 OBJECTIVES_HEADING = "## What you will be able to do"
+PASS_PERCENT = 75
+"""The default pass mark, as learners read it (the course settings' ``pass_mark`` is the one that counts)."""
+REFLECTION_THRESHOLD = 8
+"""The default reflection threshold, of the rubric's 12 points (``reflection_threshold`` in the settings)."""
+REFLECTION_PLACEHOLDER = (
+    "*Your reflection is typed in the box above, not here. It is saved in your answer file and shown "
+    "here, beside the rubric, when your work is graded.*"
+)
 
 
 def _nbgrader(
@@ -91,28 +104,25 @@ def rubric_markdown(course: Course) -> str:
     return "\n".join([head, sep, *rows])
 
 
-def build_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> nbformat.NotebookNode:
+def slot_grade_id(mid: str, slot_id: str) -> str:
+    """``m02-p-spot-the-assumption`` → ``m02_post_spot_the_assumption``."""
+    return f"{mid}_post_" + slot_id.removeprefix(f"{mid}-p-").replace("-", "_")
+
+
+def _intro_cells(course: Course, mod: ModuleContent, bank: Bank, notebooks: Path) -> list[Any]:
     mid, meta = mod.meta.id, mod.meta
-    questions, reflection = mod.questions, mod.reflection
-    if reflection is None:
-        raise ValueError(f"{mid} has no reflection.yml; every module's assignment needs one")
-    check_points = sum(q.points for q in questions)
-    nb: nbformat.NotebookNode = new_notebook()
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    cells = [
+    n, points = len(bank.slots), bank.max_points
+    return [
         _nbgrader(
             new_markdown_cell(
                 f"# Module {meta.number} assignment: {meta.title}\n\n"
-                f"This assignment has two parts: **Part A**, {len(questions)} knowledge checks "
-                f"({check_points} points, graded automatically), and **Part B**, a written reflection "
-                f"({course.rubric.max_points} points, read and graded by your facilitator).\n\n"
+                f"This assignment has two parts: **Part A**, a post-test of {n} questions ({points} points, "
+                f"graded automatically), and **Part B**, a written reflection ({course.rubric.max_points} points, "
+                "read and graded by your facilitator).\n\n"
                 "**How to answer.** Run each cell with Shift+Enter (or *Run > Run All Cells*). "
-                "Click your answers in the boxes that appear, and type your reflection in Part B. "
-                "You never need to change any code.\n\n"
-                f"**Where your answers go.** Your clicks are saved at once in `{store_filename(mid)}`, "
+                "Click your answers in the boxes that appear, and type your reflection in the box in Part B. "
+                "You never need to change any code or edit a cell.\n\n"
+                f"**Where your answers go.** Every answer is saved the moment you give it, in `{store_filename(mid)}`, "
                 "beside this notebook, on your computer only. When you submit the assignment, that file "
                 "is submitted with the notebook. Keep both in the same folder."
             ),
@@ -131,65 +141,105 @@ def build_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> nbf
         ),
         _nbgrader(
             new_markdown_cell(
-                f"## Part A: knowledge checks ({check_points} points)\n\n"
-                "Choose your answer, then press **Save my answer**. You can change an answer until you "
-                "submit. When your feedback comes back, it shows your score on each question and "
-                "whether your answer was correct; the module's notebook explains every option."
+                f"## Part A: post-test ({points} points)\n\n"
+                "These questions are new: they are not the practice checks of the module's notebook. "
+                "Each learner gets one of several versions of each question, with the options in its own order. "
+                "Choose your answer and press **Save my answer**; you can change it until you submit.\n\n"
+                "Nothing here tells you whether an answer is right. When your work has been graded, your feedback "
+                "shows each question's right answer and why. A question marked *choose all that apply* "
+                "earns part of its point for part of the answer: each right option you choose counts for it, "
+                "each wrong option you choose counts against it, and a question never scores below zero.\n\n"
+                f"To pass the module you need {PASS_PERCENT} % of the post-test's points and, once it is graded, "
+                f"at least {REFLECTION_THRESHOLD} of {course.rubric.max_points} points for the reflection."
             ),
             f"{mid}_part_a",
         ),
     ]
-    for i, q in enumerate(questions, start=1):
-        slug = q.id.removeprefix(f"{mid}-").replace("-", "_")
+
+
+def _posttest_cells(mid: str, bank: Bank) -> list[Any]:
+    cells = []
+    for i, slot in enumerate(bank.slots, start=1):
+        gid = slot_grade_id(mid, slot.id)
+        plural = "s" if slot.points > 1 else ""
         cells.append(
             _nbgrader(
                 new_code_cell(
-                    f"# Question {i} ({q.points} point{'s' if q.points > 1 else ''}). Run this cell and click your answer.\n"
-                    f'module.check("{q.id}")'
+                    f"# Question {i} of {len(bank.slots)} ({slot.points} point{plural}). "
+                    "Run this cell and click your answer.\n"
+                    f'module.posttest("{slot.id}")'
                 ),
-                f"{mid}_show_{slug}",
+                gid.replace("_post_", "_show_", 1),
             )
         )
         cells.append(
             _nbgrader(
                 new_code_cell(
-                    f"# Grading for question {i}: this cell checks the answer you saved. Just run it.\n"
-                    "from affirming_care.grading import expect_answer\n"
+                    f"# Grading for question {i}: graded by your facilitator's copy of the course. Just run it.\n"
+                    "from affirming_care.grading import expect_posttest\n"
                     "### BEGIN HIDDEN TESTS\n"
-                    f"expect_answer({mid!r}, {q.id!r}, {sorted(q.answer)!r})\n"
+                    f"expect_posttest({mid!r}, {slot.id!r})\n"
                     "### END HIDDEN TESTS"
                 ),
-                f"{mid}_grade_{slug}",
+                gid,
                 grade=True,
-                points=q.points,
+                points=slot.points,
             )
         )
+    return cells
+
+
+def _reflection_cells(course: Course, mod: ModuleContent) -> list[Any]:
+    mid, reflection = mod.meta.id, mod.reflection
+    assert reflection is not None  # checked by build_assignment
     look_for = "\n".join(f"- {x}" for x in reflection.look_for)
-    cells.append(
+    answer = _nbgrader(
+        new_markdown_cell(REFLECTION_PLACEHOLDER),
+        f"{mid}_reflection",
+        grade=True,
+        solution=True,
+        locked=False,
+        points=course.rubric.max_points,
+    )
+    answer.metadata["affirming_care"] = {"reflection": reflection.id}
+    return [
         _nbgrader(
             new_markdown_cell(
                 f"## Part B: reflection ({course.rubric.max_points} points)\n\n"
-                f"### {reflection.title}\n\n{reflection.prompt.strip()}\n\n"
                 f"Aim for {reflection.words[0]} to {reflection.words[1]} words. Write about your practice; "
-                "you are never asked about your own history.\n\n"
+                "you are never asked about your own history. If you already wrote this reflection in the "
+                "module's notebook, it is brought over here and you can revise it.\n\n"
                 f"**A strong answer:**\n\n{look_for}\n\n"
-                f"**How it is graded** (four criteria, 0 to 3 points each):\n\n{rubric_markdown(course)}\n\n"
-                "Double-click the cell below (or select it and press Enter), replace *Write your reflection here* "
-                "with your answer, then press Shift+Enter."
+                f"**How it is graded** (four criteria, 0 to 3 points each):\n\n{rubric_markdown(course)}"
             ),
             f"{mid}_reflection_prompt",
-        )
-    )
-    cells.append(
+        ),
         _nbgrader(
-            new_markdown_cell("Write your reflection here."),
-            f"{mid}_reflection",
-            grade=True,
-            solution=True,
-            locked=False,
-            points=course.rubric.max_points,
-        )
-    )
+            new_code_cell(
+                "# Run this cell and type your reflection in the box. It is saved as you type.\n"
+                "module.reflection()"
+            ),
+            f"{mid}_reflection_box",
+        ),
+        answer,
+    ]
+
+
+def build_assignment(
+    course: Course, mod: ModuleContent, notebooks: Path, bank: Bank | None = None
+) -> nbformat.NotebookNode:
+    """One module's source assignment: the post-test from ``bank`` (default: the module's bank) and the reflection."""
+    mid = mod.meta.id
+    if mod.reflection is None:
+        raise ValueError(f"{mid} has no reflection.yml; every module's assignment needs one")
+    bank = bank or effective_banks()[mid]
+    nb: nbformat.NotebookNode = new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    cells = _intro_cells(course, mod, bank, notebooks) + _posttest_cells(mid, bank)
+    cells += _reflection_cells(course, mod)
     if mid == EVALUATION_MODULE:
         cells += evaluation_cells(mid)  # issue 13: the course evaluation travels with the capstone
     cells.append(
@@ -211,17 +261,38 @@ def assignment_path(mid: str, source: Path = SOURCE) -> Path:
     return source / mid / f"{mid}.ipynb"
 
 
-def render_assignment(course: Course, mod: ModuleContent, notebooks: Path) -> str:
-    nb = build_assignment(course, mod, notebooks)
+def render_assignment(course: Course, mod: ModuleContent, notebooks: Path, bank: Bank | None = None) -> str:
+    nb = build_assignment(course, mod, notebooks, bank)
     nbformat.validate(nb)
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def write_assignments(course: Course, notebooks: Path, source: Path = SOURCE) -> list[Path]:
-    written = []
+def render_items(bank: Bank) -> str:
+    """The learner's keyless copy of the module's post-test, released beside the notebook."""
+    return public_bank(bank).model_dump_json(indent=1) + "\n"
+
+
+def assignment_files(
+    course: Course, notebooks: Path, source: Path = SOURCE, bank_dir: Path | None = None
+) -> dict[Path, str]:
+    """Every file ``affirming_care assignments`` writes, with its text: a notebook and an item file per module."""
+    banks = effective_banks(bank_dir)
+    missing = sorted(set(course.modules) - set(banks))
+    if missing:
+        raise ValueError(f"no post-test bank for {', '.join(missing)} (looked in {bank_dir or bank_root()})")
+    files: dict[Path, str] = {}
     for mid, mod in sorted(course.modules.items()):
-        path = assignment_path(mid, source)
+        files[assignment_path(mid, source)] = render_assignment(course, mod, notebooks, banks[mid])
+        files[source / mid / public_filename(mid)] = render_items(banks[mid])
+    return files
+
+
+def write_assignments(
+    course: Course, notebooks: Path, source: Path = SOURCE, bank_dir: Path | None = None
+) -> list[Path]:
+    written = []
+    for path, text in assignment_files(course, notebooks, source, bank_dir).items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_assignment(course, mod, notebooks), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

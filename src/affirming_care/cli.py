@@ -141,14 +141,17 @@ def cmd_facilitator_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_assignments(args: argparse.Namespace) -> int:
-    """Write every module's nbgrader source assignment from its YAML (or check they are current)."""
-    from affirming_care.assignments import SOURCE, assignment_path, render_assignment
+    """Write every module's nbgrader source assignment and keyless item file (or check they are current)."""
+    from affirming_care.assignments import SOURCE, assignment_files
 
     course = load_course(args.content)
+    try:
+        files = assignment_files(course, args.notebooks, SOURCE, args.bank)
+    except (ContentError, ValueError) as exc:
+        print(f"Cannot build the assignments: {exc}", file=sys.stderr)
+        return 1
     stale = []
-    for mid, mod in sorted(course.modules.items()):
-        path = assignment_path(mid, SOURCE)
-        text = render_assignment(course, mod, args.notebooks)
+    for path, text in files.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if text == current:
             continue
@@ -235,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content", type=Path, default=None)
     p.add_argument("--notebooks", type=Path, default=paths.course_root() / "notebooks")
     p.add_argument("--check", action="store_true", help="only report assignments that are out of date")
+    p.add_argument(
+        "--bank",
+        type=Path,
+        default=None,
+        help="a private post-test bank folder; its modules replace the shipped bank's (default: assessment/posttest)",
+    )
     p.set_defaults(func=cmd_assignments)
     p = sub.add_parser("curriculum", help="show guide-point coverage; --write updates curriculum.yml")
     p.add_argument("--content", type=Path, default=None)

@@ -172,6 +172,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         result = init_course(
             root,
             source=args.source,
+            bank=args.bank,
             modules=args.modules,
             roster=args.roster,
             exchange=args.exchange,
@@ -506,6 +507,12 @@ def register(subparsers: Any) -> None:
         "--pass-mark", type=_pass_mark, metavar="PERCENT", help="pass mark for completion (default 75)"
     )
     p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--bank",
+        type=Path,
+        metavar="DIR",
+        help="a private post-test bank (its modules replace the shipped ones); kept in COURSE/posttest/",
+    )
 
     p = step("roster", cmd_roster, "import or update the roster from a CSV")
     p.add_argument("csv", type=Path)

@@ -253,6 +253,19 @@ def bank_root() -> Path:
     return Path(os.environ.get("AFFIRMING_CARE_BANK", BANK_ROOT))
 
 
+def effective_banks(private: Path | None = None) -> dict[str, Bank]:
+    """The banks a command uses: the shipped bank, with each module a private folder holds replaced by its file.
+
+    A provider's folder may hold only some modules (``--bank DIR``). Without the shipped bank (the
+    learner edition has none) only the private folder's modules are there.
+    """
+    shipped = bank_root()
+    banks = load_banks(shipped) if shipped.is_dir() and Path(shipped) != Path(private or "") else {}
+    if private is not None:
+        banks.update(load_banks(private))
+    return banks
+
+
 # --- Drawing a learner's test -------------------------------------------------------------------
 
 
@@ -283,6 +296,22 @@ def _below(stream: Iterator[int], n: int) -> int:
             return x % n
 
 
+def _draw_slot(slot: Slot | PublicSlot, seed: str | int) -> Drawn:
+    stream = _stream(f"{seed}:{slot.id}")
+    variant = slot.variants[_below(stream, len(slot.variants))]
+    order = [o.id for o in variant.options]
+    for i in range(len(order) - 1, 0, -1):  # Fisher-Yates
+        j = _below(stream, i + 1)
+        order[i], order[j] = order[j], order[i]
+    return Drawn(slot.id, variant.id, tuple(order))
+
+
+def drawn_variant_of_slot(slot: Slot, seed: str | int) -> Variant:
+    """The variant of ``slot`` that ``seed`` draws (what that learner was shown)."""
+    drawn = _draw_slot(slot, seed)
+    return next(v for v in slot.variants if v.id == drawn.variant_id)
+
+
 def draw(bank: Bank | PublicBank, seed: str | int) -> list[Drawn]:
     """One variant per slot and an order of its options, deterministically from ``seed``.
 
@@ -290,16 +319,7 @@ def draw(bank: Bank | PublicBank, seed: str | int) -> list[Drawn]:
     (not :mod:`random`, whose algorithms may change between Python versions). Adding a slot or a
     variant elsewhere in the bank does not change what other slots draw.
     """
-    out = []
-    for slot in bank.slots:
-        stream = _stream(f"{seed}:{slot.id}")
-        variant = slot.variants[_below(stream, len(slot.variants))]
-        order = [o.id for o in variant.options]
-        for i in range(len(order) - 1, 0, -1):  # Fisher-Yates
-            j = _below(stream, i + 1)
-            order[i], order[j] = order[j], order[i]
-        out.append(Drawn(slot.id, variant.id, tuple(order)))
-    return out
+    return [_draw_slot(slot, seed) for slot in bank.slots]
 
 
 def drawn_variant(bank: Bank | PublicBank, drawn: Drawn) -> Variant | PublicVariant:

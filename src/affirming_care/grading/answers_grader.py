@@ -8,10 +8,16 @@ its hidden test would have printed, judged by ``hidden_tests.judge_answer`` from
 
 * the answer file in ``submitted/LEARNER/MODULE/``, read by ``store.read_answer_file`` (which
   refuses links, non-regular and oversized files and another module's file), and
-* the key in the instructor's ``source/MODULE/NOTEBOOK.ipynb`` (``answer_keys``, parsed, not run).
+* the key in the instructor's ``source/MODULE/NOTEBOOK.ipynb`` (``answer_keys``, parsed, not run),
+  which for a post-test slot is the course folder's bank (``COURSE/posttest/``).
 
-A full mark is a plain stdout line; a check that earns nothing also gets an error output naming
-the reason, which nbgrader's ``determine_grade`` scores 0.
+A full mark is a plain stdout line; a post-test item earning part of its points also gets an
+``execute_result`` holding the points, nbgrader's partial-credit rule; anything that earns nothing
+also gets an error output naming the reason, which ``determine_grade`` scores 0.
+
+The reflection is typed into the answer file, not into the notebook (issue 11). Its manually graded
+cell gets the text here, made inert with ``sanitise.clean_markdown``, so the formgrader shows it beside
+the rubric; a reflection left empty keeps the cell's placeholder, which nbgrader scores 0.
 """
 
 from __future__ import annotations
@@ -26,8 +32,16 @@ from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from affirming_care.grading.answer_keys import AnswerKey, module_keys, question_ids
-from affirming_care.grading.hidden_tests import judge_answer, read_answers
+from affirming_care.grading.answer_keys import (
+    Key,
+    PostTestKey,
+    module_keys,
+    question_ids,
+    reflection_cells,
+    slot_ids,
+)
+from affirming_care.grading.hidden_tests import judge_answer, judge_posttest, read_answers
+from affirming_care.grading.sanitise import clean_markdown
 from affirming_care.store import AnswerFile, DamagedStore, store_filename
 
 RESOURCE = "affirming_care"
@@ -67,8 +81,10 @@ class Given:
     nbconvert deep-copies resources for each notebook; this is read-only, so the copy is itself.
     """
 
-    keys: dict[str, dict[str, AnswerKey]]
+    keys: dict[str, dict[str, Key]]
     answers: SubmissionAnswers
+    reflections: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Notebook name to grade id to reflection id (``answer_keys.reflection_cells``)."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Given:
         return self
@@ -85,7 +101,9 @@ def _unknown_ids_note(module: str, unknown: list[str]) -> str:
     return f"answer file holds answers that earn nothing ({'; '.join(parts)})"
 
 
-def read_submission_answers(folder: Path, module: str, known: set[str]) -> SubmissionAnswers:
+def read_submission_answers(
+    folder: Path, module: str, known: set[str], known_slots: set[str] | None = None
+) -> SubmissionAnswers:
     """Read ``folder``'s answer file once; notes say what is missing, damaged or does not belong."""
     name = store_filename(module)
     answers = read_answers(folder / name, module)
@@ -96,13 +114,32 @@ def read_submission_answers(folder: Path, module: str, known: set[str]) -> Submi
         out.notes.append(f"damaged answer file {name} ({answers.reason}): every check scores 0")
     else:
         unknown = sorted(set(answers.checks) - known)
+        if answers.posttest is not None and known_slots is not None:
+            unknown += sorted(set(answers.posttest.answers) - known_slots)
         if unknown:
             out.notes.append(_unknown_ids_note(module, unknown))
     return out
 
 
-def grade_outputs(key: AnswerKey, given: SubmissionAnswers) -> list[NotebookNode]:
+def _earned_outputs(key: PostTestKey, given: SubmissionAnswers) -> list[NotebookNode]:
+    earned = judge_posttest(given.answers, given.filename, key.slot)
+    outputs = [new_output("stream", name="stdout", text=earned.message + "\n")]
+    if earned.points <= 0:
+        reason = earned.reason or "not correct"
+        outputs.append(
+            new_output("error", ename="NotAwarded", evalue=reason, traceback=[f"NotAwarded: {reason}"])
+        )
+    elif earned.points < key.points:
+        outputs.append(
+            new_output("execute_result", data={"text/plain": repr(earned.points)}, execution_count=None)
+        )
+    return outputs
+
+
+def grade_outputs(key: Key, given: SubmissionAnswers) -> list[NotebookNode]:
     """The outputs of one autograded cell: what its hidden test prints, and an error if it earns nothing."""
+    if isinstance(key, PostTestKey):
+        return _earned_outputs(key, given)
     verdict = judge_answer(given.answers, given.filename, key.question_id, key.expected)
     outputs = [new_output("stream", name="stdout", text=verdict.message + "\n")]
     if not verdict.awarded:
@@ -123,7 +160,7 @@ MISSING_NOTE = (
 )
 
 
-def _put_back_missing(nb: NotebookNode, keys: dict[str, AnswerKey]) -> None:
+def _put_back_missing(nb: NotebookNode, keys: dict[str, Key]) -> None:
     """Append an autograded cell for each key whose cell the learner removed, so it is graded too.
 
     (nbgrader's own ``OverwriteCells.add_missing_cells`` fails when the cell before the removed
@@ -150,35 +187,54 @@ def _is_grade_code(cell: NotebookNode) -> bool:
     return bool(cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"))
 
 
+def place_reflection(cell: NotebookNode, reflection_id: str, given: SubmissionAnswers) -> None:
+    """Put the learner's reflection, inert, into its manually graded cell (empty: leave the placeholder)."""
+    answers = given.answers
+    if not isinstance(answers, AnswerFile):
+        return
+    record = answers.reflections.get(reflection_id)
+    if record is None or not record.text.strip():
+        return
+    cell.source = clean_markdown(record.text.strip())
+
+
 class GradeFromAnswerFile(NbGraderPreprocessor):
     """Give each autograded cell the output its check earns, from the answer file; run nothing."""
 
     enabled = Bool(True).tag(config=True)
 
-    def _given(self, resources: ResourcesDict) -> tuple[dict[str, AnswerKey], SubmissionAnswers]:
+    def _given(self, resources: ResourcesDict) -> Given:
         """What ``autograde`` read for this hand-in, or (from ``nbgrader autograde``) read it here."""
         info = resources["nbgrader"]
         ours = resources.get(RESOURCE)
         if isinstance(ours, Given):
-            return ours.keys.get(info["notebook"], {}), ours.answers
+            return ours
         from nbgrader.coursedir import CourseDirectory
 
         coursedir = CourseDirectory(config=self.config)
-        all_keys = module_keys(Path(coursedir.root) / coursedir.source_directory, info["assignment"])
+        source = Path(coursedir.root) / coursedir.source_directory
+        all_keys = module_keys(source, info["assignment"])
         folder = Path(
             coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
         )
-        given = read_submission_answers(folder, info["assignment"], question_ids(all_keys))
-        return all_keys.get(info["notebook"], {}), given
+        given = read_submission_answers(
+            folder, info["assignment"], question_ids(all_keys), slot_ids(all_keys)
+        )
+        return Given(all_keys, given, reflection_cells(source, info["assignment"]))
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        keys, given = self._given(resources)
+        given_all = self._given(resources)
+        notebook = resources["nbgrader"]["notebook"]
+        keys, given = given_all.keys.get(notebook, {}), given_all.answers
+        reflections = given_all.reflections.get(notebook, {})
         _put_back_missing(nb, keys)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta and "grade_id" not in meta:
                 # nbgrader drops an id the gradebook does not know: a cell the learner made; it grades nothing.
                 cell.metadata["nbgrader"] = {}
+            if cell.cell_type == "markdown" and meta.get("grade_id") in reflections:
+                place_reflection(cell, reflections[meta["grade_id"]], given)
             if cell.cell_type != "code":
                 continue
             cell.outputs, cell.execution_count = [], None
@@ -187,7 +243,7 @@ class GradeFromAnswerFile(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
-    def _outputs(key: AnswerKey | None, given: SubmissionAnswers) -> list[NotebookNode]:
+    def _outputs(key: Key | None, given: SubmissionAnswers) -> list[NotebookNode]:
         if key is None:
             reason = "this check has no answer key in the course's source notebook"
             return [new_output("error", ename="NoKey", evalue=reason, traceback=[f"NoKey: {reason}"])]

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from traitlets.config import Config
 
-from affirming_care.grading.answer_keys import AnswerKey, module_keys, question_ids
+from affirming_care.grading.answer_keys import Key, module_keys, question_ids, reflection_cells, slot_ids
 from affirming_care.grading.collect import submitted_learners
 from affirming_care.grading.course import STATE_DIR, GradingError, require_released, state_path
 from affirming_care.grading.gradebook import (
@@ -304,7 +304,8 @@ class _Here:
     module: str
     config: Config
     coursedir: Any
-    keys: dict[str, dict[str, AnswerKey]]
+    keys: dict[str, dict[str, Key]]
+    reflections: dict[str, dict[str, str]]
     logger: logging.Logger
     session: Any = None
 
@@ -317,11 +318,11 @@ def _grade_one(here: _Here, converter: type, sid: str, notes: list[str]) -> Auto
 
     start = time.perf_counter()
     folder = here.root / "submitted" / sid / here.module
-    given = read_submission_answers(folder, here.module, question_ids(here.keys))
+    given = read_submission_answers(folder, here.module, question_ids(here.keys), slot_ids(here.keys))
     here.coursedir.student_id = sid
     app = converter(coursedir=here.coursedir, config=here.config, log=here.logger)
     app.force, app.create_student = True, True
-    app.given = Given(here.keys, given)
+    app.given = Given(here.keys, given, here.reflections)
     errors = _Errors()
     here.logger.addHandler(errors)
     try:
@@ -372,10 +373,9 @@ def _grading_here(root: Path, module: str, log: Path) -> Iterator[tuple[_Here, t
         one_gradebook_session(coursedir.db_url, coursedir.course_id) as session,
         cached_schema_checks(),
     ):
-        yield (
-            _Here(root, module, config, coursedir, module_keys(root / "source", module), logger, session),
-            converter,
-        )
+        source = root / "source"
+        keys, reflections = module_keys(source, module), reflection_cells(source, module)
+        yield _Here(root, module, config, coursedir, keys, reflections, logger, session), converter
 
 
 _FORKED: dict[str, Any] = {}

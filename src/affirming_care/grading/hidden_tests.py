@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from affirming_care.posttest import Slot, drawn_variant_of_slot, score_variant
 from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
 
 
@@ -61,6 +62,38 @@ def judge_answer(
     return Verdict(False, f"Your answer: {_letters(chosen)}. Not correct.", "not correct")
 
 
+@dataclass(frozen=True)
+class Earned:
+    """One post-test slot judged: the points earned (partial credit allowed), and what the learner is told."""
+
+    points: float
+    message: str
+    reason: str = ""
+
+
+def judge_posttest(answers: AnswerFile | DamagedStore | None, filename: str, slot: Slot) -> Earned:
+    """Score one post-test slot from the answer file: the variant its seed drew, graded by option id.
+
+    The variant is drawn again from the seed (never read from the file); an option id the variant
+    does not have earns nothing and is named, so a damaged or edited file is reported, not guessed at.
+    """
+    if not isinstance(answers, AnswerFile):  # no file, or a damaged one: judge_answer says which
+        verdict = judge_answer(answers, filename, "", ())
+        return Earned(0.0, verdict.message, verdict.reason)
+    record = answers.posttest
+    chosen = None if record is None else record.answers.get(slot.id)
+    if record is None or not chosen:
+        return Earned(0.0, "You did not answer this question.", "not answered")
+    variant = drawn_variant_of_slot(slot, record.seed)
+    try:
+        fraction = score_variant(variant, chosen)
+    except ValueError as exc:
+        return Earned(0.0, "Your saved answer does not match this question's options.", str(exc))
+    earned = float(fraction * slot.points)
+    message = f"Scored {earned:g} of {slot.points} point{'s' if slot.points != 1 else ''}."
+    return Earned(earned, message, "" if earned else "not correct")
+
+
 def read_answers(path: Path, module_id: str | None = None) -> AnswerFile | DamagedStore | None:
     """The answer file at ``path`` through the one reader, a damaged one as its ``DamagedStore``."""
     try:
@@ -82,3 +115,14 @@ def expect_answer(
     print(verdict.message)
     if not verdict.awarded:
         raise NotAwarded(verdict.reason)
+
+
+def expect_posttest(module_id: str, slot_id: str) -> None:
+    """The hidden test of a post-test cell. It holds no key, so it cannot grade in a learner's kernel.
+
+    Post-test items are graded only on the instructor's side, from the answer file and the course
+    folder's bank (``answers_grader``). Under ``--execute-learner-code`` this cell earns nothing and
+    says why, rather than reaching for a bank the learner's environment must not have.
+    """
+    print(f"{slot_id}: post-test items are graded from the answer file, not by running this notebook.")
+    raise NotAwarded("post-test item graded only from the answer file")

@@ -22,6 +22,8 @@ from affirming_care.grading.course import (
 )
 from affirming_care.grading.gradebook import gradebook
 from affirming_care.grading.roster import RosterImport, import_roster, read_roster
+from affirming_care.loader import ContentError
+from affirming_care.posttest import bank_root, effective_banks, public_bank, public_filename, read_public_bank
 
 EXCHANGE_ROOT_MODE = 0o1777
 """nbgrader's exchange root must be writable by every learner (nbgrader resets anything but rwx for
@@ -115,10 +117,42 @@ def _copy_modules(root: Path, source: Path, wanted: list[str], settings: CourseS
     return new_modules
 
 
+def copy_bank(root: Path, source: Path, wanted: list[str], bank: Path | None) -> None:
+    """Keep the course's own copy of the post-test bank in ``COURSE/posttest/``, where grading reads it.
+
+    ``bank`` (``--bank DIR``) replaces the shipped bank module by module. Each module's released item
+    file (``source/mNN/mNN-posttest.json``) must be the keyless copy of exactly this bank, or a
+    learner would be graded on items they were not shown: a mismatch stops here and says what to run.
+    """
+    try:
+        banks = effective_banks(bank)
+    except ContentError as exc:
+        raise GradingError(f"The post-test bank cannot be read:\n{exc}") from None
+    folder = root / "posttest"
+    folder.mkdir(exist_ok=True, mode=PRIVATE_DIR)
+    for mid in wanted:
+        if mid not in banks:
+            raise GradingError(f"No post-test bank for {mid} (looked in {bank or bank_root()}).")
+        items = source / mid / public_filename(mid)
+        try:
+            shipped = read_public_bank(items) if items.exists() else None
+        except ContentError as exc:
+            raise GradingError(str(exc)) from None
+        if shipped != public_bank(banks[mid]):
+            raise GradingError(
+                f"{items} was not built from this post-test bank. Rebuild the assignments with "
+                f"`affirming_care assignments{' --bank ' + str(bank) if bank else ''}`, then run this again."
+            )
+        target = folder / f"{mid}.yml"
+        origin = Path(bank) if bank is not None and (Path(bank) / f"{mid}.yml").exists() else bank_root()
+        shutil.copyfile(origin / f"{mid}.yml", target)
+
+
 def init_course(
     root: Path,
     *,
     source: Path = SOURCE,
+    bank: Path | None = None,
     modules: list[str] | None = None,
     roster: Path | None = None,
     exchange: Path | None = None,
@@ -132,6 +166,7 @@ def init_course(
     root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     root.chmod(PRIVATE_DIR)
     settings = _updated_settings(root, course_id, pass_mark, exchange)
+    copy_bank(root, source, wanted, bank)
     new_modules = _copy_modules(root, source, wanted, settings)
     save_settings(root, settings)
     write_config(root, settings)
@@ -154,7 +189,10 @@ def bare_course(root: Path, modules: list[str] | None = None) -> Path:
     """
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(ASSIGNMENTS / "nbgrader_config.py", root / "nbgrader_config.py")
+    wanted = []
     for src in sorted((ASSIGNMENTS / "source").iterdir()):
         if src.is_dir() and (modules is None or src.name in modules):
             shutil.copytree(src, root / "source" / src.name, dirs_exist_ok=True)
+            wanted.append(src.name)
+    copy_bank(root, ASSIGNMENTS / "source", wanted, None)
     return root
