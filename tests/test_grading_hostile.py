@@ -27,6 +27,7 @@ from affirming_care.grading.hostile import CANARY_DIR, HOSTILE_NAMES, MARKUP
 from affirming_care.grading.rehearsal import HOSTILE, KINDS, SPECIAL, hostile_kinds, rehearse
 from affirming_care.grading.roster import saved_roster
 from affirming_care.loader import cached_course, load_course
+from affirming_care.posttest import load_banks, score_hand_in
 from affirming_care.store import read_answer_file, store_filename
 
 TESTS = Path(__file__).parent
@@ -135,17 +136,14 @@ def test_no_collected_answer_file_answers_more_than_the_manifest_expects(
     cohorts: dict[str, Any], deliver: str
 ) -> None:
     root: Path = cohorts[deliver]["root"]
-    course = load_course(Path(os.environ.get("AFFIRMING_CARE_CONTENT", MINI / "content")))
+    bank = load_banks(root / "posttest")["m02"]
     for p in cohorts[deliver]["manifest"]:
         if not p["collected"] or p["expected_checks"] is None or p["kind"] == "damaged_answer_file":
             continue
         path = root / "submitted" / p["learner"] / "m02" / store_filename("m02")
         data = read_answer_file(path) if path.exists() else None
-        earned = sum(
-            q.points
-            for q in course.module("m02").questions
-            if data and (r := data.checks.get(q.id)) and frozenset(r.selected) == frozenset(q.answer)
-        )
+        record = data.posttest if data else None
+        earned = float(score_hand_in(bank, record.seed, record.answers).earned) if record else 0.0
         assert earned == p["expected_checks"], (p["kind"], p["learner"], earned)
 
 
@@ -184,5 +182,5 @@ def test_hostile_names_and_accounts_are_in_the_roster_and_gradebook(cohorts: dic
             student = gb.find_student(by_kind[kind])
             assert (student.first_name, student.last_name) == (first, last)
     [markup] = [p for p in plan if p["kind"] == "markup_reflection"]
-    nb = (root / "submitted" / markup["learner"] / "m02" / "m02.ipynb").read_text()
-    assert json.dumps(MARKUP)[1:-1] in nb  # collected as it came: the sanitiser's job is downstream
+    answers = (root / "submitted" / markup["learner"] / "m02" / "m02-answers.json").read_text()
+    assert json.dumps(MARKUP)[1:-1] in answers  # collected as it came: the sanitiser's job is downstream

@@ -327,6 +327,21 @@ def drawn_variant(bank: Bank | PublicBank, drawn: Drawn) -> Variant | PublicVari
     return next(v for v in slot.variants if v.id == drawn.variant_id)
 
 
+def drawn_keys(bank: Bank, seed: str | int) -> dict[str, list[str]]:
+    """Slot id → the right option ids of the variant ``seed`` draws (instructor side: rehearsals, tests)."""
+    return {slot.id: sorted(drawn_variant_of_slot(slot, seed).answer) for slot in bank.slots}
+
+
+def a_wrong_answer(bank: Bank, seed: str | int, slot_id: str, *, part_right: bool = False) -> list[str]:
+    """An answer to the drawn variant that earns nothing (or, with ``part_right`` on a multiple-answer
+    item with two or more right options, one right option left out: partial credit)."""
+    variant = drawn_variant_of_slot(bank.slot(slot_id), seed)
+    right = sorted(variant.answer)
+    if part_right and variant.kind == "multiple" and len(right) > 1:
+        return right[:-1]
+    return [next(o.id for o in variant.options if not o.correct)]
+
+
 # --- Scoring ------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from affirming_care.grading import intake
-from affirming_care.store import AnswerFile, CheckRecord, ReflectionRecord, store_filename
+from affirming_care.posttest import Bank, draw, load_banks, score_hand_in
+from affirming_care.store import AnswerFile, PostTestRecord, ReflectionRecord, store_filename
 
 MARKUP = (
     "<script>window.__pwned_script=1;document.title='pwned'</script> "
@@ -106,26 +107,19 @@ def _cells_after_setup(text: str, sources: list[str]) -> str:
     return out
 
 
-def _with_reflection(text: str, reflection: str) -> str:
-    nb = nbformat.reads(text, as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = reflection
-    out: str = nbformat.writes(nb)
-    return out
+def _with_reflection(answers: str, reflection_id: str, reflection: str) -> str:
+    """The same answer file with its reflection replaced (the reflection is typed into the answer file)."""
+    data = AnswerFile.model_validate_json(answers)
+    data.reflections[reflection_id] = ReflectionRecord(text=reflection)
+    return data.model_dump_json(indent=1) + "\n"
 
 
-def clicked_a_everywhere(module: Any) -> tuple[str, float]:
-    """An answer file with the first option chosen in every check, and the score it earns."""
-    store = AnswerFile(module=module.meta.id)
-    score = 0.0
-    for q in module.questions:
-        first = [q.options[0].id]
-        store.checks[q.id] = CheckRecord(selected=first)
-        if frozenset(first) == frozenset(q.answer):
-            score += q.points
-    return store.model_dump_json(indent=1) + "\n", score
+def clicked_first_everywhere(module: Any, bank: Bank) -> tuple[str, float]:
+    """An answer file with the first option shown chosen in every post-test item, and the score it earns."""
+    seed = "c11c4ed0f1a5ae11"
+    answers = {d.slot_id: [d.option_order[0]] for d in draw(bank, seed)}
+    store = AnswerFile(module=module.meta.id, posttest=PostTestRecord(seed=seed, answers=answers))
+    return store.model_dump_json(indent=1) + "\n", float(score_hand_in(bank, seed, answers).earned)
 
 
 def oversized(answers: str, limit: int) -> str:
@@ -168,7 +162,7 @@ def _forged(ctx: Context, kind: str) -> HostileHandIn:
             canary=canary,
             autograde="no answer file: every check scores 0; the added cell is reported and never run",
         )
-    answers, score = clicked_a_everywhere(ctx.module)
+    answers, score = clicked_first_everywhere(ctx.module, load_banks(ctx.root / "posttest")[ctx.mid])
     files = {
         f"{ctx.mid}.ipynb": _cells_after_setup(nb, [PATCHED_GRADER.format(canary=canary)]),
         store_filename(ctx.mid): answers,
@@ -177,7 +171,7 @@ def _forged(ctx: Context, kind: str) -> HostileHandIn:
         files,
         expected_checks=score,
         canary=canary,
-        autograde="only the checks whose first option is right score; the added cell is reported and never run",
+        autograde="only the items whose first shown option is right score; the added cell is reported and never run",
     )
 
 
@@ -206,7 +200,8 @@ def build(ctx: Context, kind: str) -> HostileHandIn:
     complete = dict(ctx.complete)
     full = HostileHandIn(complete, expected_checks=ctx.full, autograde="graded as complete")
     if kind == "markup_reflection":
-        full.files[nb_name] = _with_reflection(complete[nb_name], "I would listen first. " + MARKUP)
+        rid = ctx.module.reflection.id
+        full.files[answers] = _with_reflection(complete[answers], rid, "I would listen first. " + MARKUP)
         full.autograde = "graded as complete; the reflection's markup is inert wherever it is shown"
     elif kind == "oversized_answer_file":
         full.files[answers] = oversized(complete[answers], ctx.answer_limit)

@@ -52,7 +52,14 @@ from affirming_care.grading.init import init_course
 from affirming_care.grading.intake import NOT_ON_ROSTER, OUTSIDE, UNNAMED
 from affirming_care.grading.release import release
 from affirming_care.grading.roster import ROSTER_REQUIRED, Learner, save_roster, saved_roster
-from affirming_care.store import MAX_ANSWER_BYTES, AnswerFile, Attempt, CheckRecord, store_filename
+from affirming_care.posttest import Bank, a_wrong_answer, drawn_keys, load_banks, score_hand_in
+from affirming_care.store import (
+    MAX_ANSWER_BYTES,
+    AnswerFile,
+    PostTestRecord,
+    ReflectionRecord,
+    store_filename,
+)
 
 KINDS: dict[str, str] = {
     "complete": "answered every check correctly and wrote a reflection",
@@ -266,19 +273,16 @@ def _reflection(rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def _wrong(q: Any, rng: random.Random) -> list[str]:
-    right = sorted(q.answer)
-    wrong = [o.id for o in q.options if not o.correct]
-    if q.kind == "multiple" and len(right) > 1 and rng.random() < 0.5:
-        return right[:-1]  # one right option missed
-    return sorted([rng.choice(wrong)]) if wrong else []
+def course_bank(root: Path, mid: str) -> Bank:
+    """The course folder's own post-test bank for ``mid`` (what grading reads)."""
+    return load_banks(root / "posttest")[mid]
 
 
 def _outcomes(n: int, kind: str, rng: random.Random) -> list[str]:
-    """How each of ``n`` questions is answered: "right", "wrong" or "skip"."""
+    """How each of ``n`` questions is answered: "right", "part", "wrong" or "skip"."""
     if kind != "partial":
         return ["right"] * n
-    outcome = ["right" if i < (n + 1) // 2 else rng.choice(["wrong", "skip"]) for i in range(n)]
+    outcome = ["right" if i < (n + 1) // 2 else rng.choice(["wrong", "skip", "part"]) for i in range(n)]
     if n > 1 and all(x == "right" for x in outcome):
         outcome[-1] = "wrong"
     if n == 1:
@@ -287,38 +291,38 @@ def _outcomes(n: int, kind: str, rng: random.Random) -> list[str]:
     return outcome
 
 
-def _check_record(q: Any, chosen: list[str], rng: random.Random, when: datetime) -> CheckRecord:
-    at = (when - timedelta(minutes=rng.randint(5, 90))).isoformat(timespec="seconds")
-    attempts = [Attempt(selected=chosen, at=at)]
-    if rng.random() < 0.3 and len(q.options) > 1:  # changed their mind once
-        first = sorted([o.id for o in q.options if o.id not in chosen][:1] or chosen)
-        attempts.insert(0, Attempt(selected=first, at=at))
-    return CheckRecord(selected=chosen, attempts=attempts, updated=at)
-
-
-def _answers(module: Any, kind: str, rng: random.Random, when: datetime) -> tuple[AnswerFile, float]:
-    questions = module.questions
-    store = AnswerFile(module=module.meta.id)
-    outcome = _outcomes(len(questions), kind, rng)
-    score = 0.0
-    for q, how in zip(questions, outcome, strict=True):
+def posttest_answers(
+    bank: Bank, kind: str, rng: random.Random, when: datetime
+) -> tuple[PostTestRecord, float]:
+    """A synthetic learner's post-test: a seed, answers by option id, and the points they earn."""
+    seed = f"{rng.getrandbits(64):016x}"
+    keys = drawn_keys(bank, seed)
+    record = PostTestRecord(seed=seed, updated=(when - timedelta(minutes=rng.randint(5, 90))).isoformat())
+    for slot, how in zip(bank.slots, _outcomes(len(bank.slots), kind, rng), strict=True):
         if how == "skip":
             continue
-        chosen = sorted(q.answer) if how == "right" else _wrong(q, rng)
-        if not chosen:
-            continue
-        store.checks[q.id] = _check_record(q, chosen, rng, when)
-        if frozenset(chosen) == frozenset(q.answer):
-            score += q.points
+        chosen = (
+            keys[slot.id] if how == "right" else a_wrong_answer(bank, seed, slot.id, part_right=how == "part")
+        )
+        record.answers[slot.id] = chosen
+    earned = score_hand_in(bank, seed, record.answers).earned
+    return record, float(earned)
+
+
+def _answers(
+    module: Any, bank: Bank, kind: str, rng: random.Random, when: datetime, reflection: str | None
+) -> tuple[AnswerFile, float]:
+    store = AnswerFile(module=module.meta.id)
+    store.posttest, score = posttest_answers(bank, kind, rng, when)
+    if reflection and module.reflection is not None:
+        store.reflections[module.reflection.id] = ReflectionRecord(
+            text=reflection, updated=store.posttest.updated
+        )
     return store, score
 
 
-def _notebook(released: Path, reflection: str | None, edit_locked: bool) -> str:
+def _notebook(released: Path, edit_locked: bool) -> str:
     nb = nbformat.read(released, as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if reflection and meta.get("solution") and cell.cell_type == "markdown":
-            cell.source = reflection
     if edit_locked:
         setup = next(
             c
@@ -340,12 +344,12 @@ def _files(
     """The files one learner hands in for one module, the checks score they should get, and
     whether they wrote a reflection."""
     released = root / "release" / mid / f"{mid}.ipynb"
-    store, score = _answers(module, kind, rng, when)
     blank = kind == "partial" and rng.random() < 0.3
     reflection = None if blank else _reflection(rng)
+    store, score = _answers(module, course_bank(root, mid), kind, rng, when, reflection)
     answers = store.model_dump_json(indent=1) + "\n"
     files: dict[str, str] = {}
-    notebook = _notebook(released, reflection, edit_locked=kind == "locked_cell_edited")
+    notebook = _notebook(released, edit_locked=kind == "locked_cell_edited")
     if kind != "missing_notebook":
         files[f"{mid}.ipynb"] = notebook
     if kind not in ("no_answer_file",):
