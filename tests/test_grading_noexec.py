@@ -22,7 +22,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from affirming_care.grading.answer_keys import cell_key, module_keys
+from affirming_care.assignments import slot_grade_id
+from affirming_care.grading.answer_keys import PostTestKey, cell_key, module_keys
 from affirming_care.grading.answers_grader import read_submission_answers
 from affirming_care.grading.autograde import autograde, read_autograde_record
 from affirming_care.grading.course import GradingError
@@ -31,8 +32,8 @@ from affirming_care.grading.init import init_course
 from affirming_care.grading.inspect import tampering
 from affirming_care.grading.release import release
 from affirming_care.grading.status import module_status
-from affirming_care.loader import load_course
-from affirming_care.store import AnswerFile, CheckRecord, store_filename
+from affirming_care.posttest import a_wrong_answer, draw, drawn_keys, load_banks, score_hand_in
+from affirming_care.store import AnswerFile, PostTestRecord, store_filename
 
 pytestmark = pytest.mark.slow
 MODULE = "m02"
@@ -44,10 +45,11 @@ HOSTILE = ["forger", "patcher", "runner"]
 BIN = Path(sys.executable).parent
 
 
-def answers_json(checks: dict[str, list[str]], module: str = MODULE) -> str:
-    return AnswerFile(
-        module=module, checks={k: CheckRecord(selected=v) for k, v in checks.items()}
-    ).model_dump_json()
+SEED = "0123456789abcdef"
+
+
+def answers_json(answers: dict[str, list[str]], module: str = MODULE) -> str:
+    return AnswerFile(module=module, posttest=PostTestRecord(seed=SEED, answers=answers)).model_dump_json()
 
 
 def add_after_setup(source: str) -> Callable[[Any], None]:
@@ -112,24 +114,25 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp / "course"
     init_course(root, modules=[MODULE])
     release(root, MODULE, due=DUE)
-    questions = load_course().module(MODULE).questions
-    right = {q.id: sorted(q.answer) for q in questions}
-    wrong = {q.id: [o.id for o in q.options if not o.correct][:1] for q in questions}
-    partly = {q.id: (right if i % 2 else wrong)[q.id] for i, q in enumerate(questions[:-1])}
-    all_a = {q.id: ["a"] for q in questions}
+    bank = load_banks(root / "posttest")[MODULE]
+    slots = [s.id for s in bank.slots]
+    right = drawn_keys(bank, SEED)
+    wrong = {sid: a_wrong_answer(bank, SEED, sid) for sid in slots}
+    partly = {sid: (right if i % 2 else wrong)[sid] for i, sid in enumerate(slots[:-1])}
+    all_a = {d.slot_id: [d.option_order[0]] for d in draw(bank, SEED)}  # the first option shown, everywhere
     marker = {sid: tmp / f"{sid}-ran.txt" for sid in HOSTILE}
     forge = (
         f"import pathlib\npathlib.Path({str(marker['forger'])!r}).write_text('ran')\n"
-        "from affirming_care.store import AnswerFile, CheckRecord, store_filename\n"
+        "from affirming_care.store import AnswerFile, PostTestRecord, store_filename\n"
         f"keys = {right!r}\n"
         "pathlib.Path(store_filename('m02')).write_text(AnswerFile(module='m02', "
-        "checks={k: CheckRecord(selected=v) for k, v in keys.items()}).model_dump_json())\n"
+        f"posttest=PostTestRecord(seed={SEED!r}, answers=keys)).model_dump_json())\n"
     )
     patch = (
         f"import pathlib\npathlib.Path({str(marker['patcher'])!r}).write_text('ran')\n"
         "import affirming_care.grading as g, affirming_care.grading.hidden_tests as h\n"
-        "def fake(*args, **kwargs):\n    print('Your answer: A. Correct.')\n"
-        "g.expect_answer = h.expect_answer = fake\n"
+        "def fake(*args, **kwargs):\n    print('Scored 1 of 1 point.')\n"
+        "g.expect_posttest = h.expect_posttest = fake\n"
     )
     run = f"import pathlib\npathlib.Path({str(marker['runner'])!r}).write_text('ran')\n"
     hand_in(root, "complete", answers_json(right))
@@ -142,15 +145,15 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     hand_in(root, "patcher", answers_json(all_a), add_after_setup(patch))
     hand_in(root, "runner", answers_json(right), add_after_setup(run))
     hand_in(root, "wrong_module", answers_json(right, module="m03"))
-    hand_in(root, "unknown_ids", answers_json({**right, "m02-q-nope": ["a"], "m03-q-elsewhere": ["b"]}))
-    hand_in(root, "remover", answers_json(right), remove("m02_grade_q_screening", "m02_show_q_screening"))
+    hand_in(root, "unknown_ids", answers_json({**right, "m02-p-nope": ["a"], "m03-p-elsewhere": ["b"]}))
+    removed = slot_grade_id(MODULE, slots[0])
+    hand_in(root, "remover", answers_json(right), remove(removed, removed.replace("_post_", "_show_")))
     serial = tmp / "serial"
     shutil.copytree(root, serial)
 
     ours = autograde(root, MODULE)
     ran_in_ours = {sid: path.exists() for sid, path in marker.items()}
     executing = autograde(serial, MODULE, execute_learner_code=True, jobs=2, learners=HONEST + HOSTILE)
-    points = {q.id: float(q.points) for q in questions}
     return {
         "root": root,
         "serial": serial,
@@ -158,9 +161,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "executing": executing,
         "ran in ours": ran_in_ours,
         "ran executing": {sid: path.exists() for sid, path in marker.items()},
-        "full": sum(points.values()),
-        "all a": sum(p for q, p in points.items() if right[q] == ["a"]),
-        "partly": sum(points[q] for q in partly if partly[q] == right[q]),
+        "full": float(bank.max_points),
+        "all a": float(score_hand_in(bank, SEED, all_a).earned),
+        "partly": float(score_hand_in(bank, SEED, partly).earned),
+        "removed": removed,
         "status": {row.id: row for row in module_status(root, MODULE).learners},
     }
 
@@ -194,7 +198,8 @@ def test_tampering_is_reported_by_learner_cell_and_kind(graded: dict[str, Any]) 
     for sid in HOSTILE:
         assert "added code cell after m02_setup" in notes[sid], notes[sid]
     assert "edited locked cell m02_setup" in notes["locked_edited"]
-    assert {"removed cell m02_grade_q_screening", "removed cell m02_show_q_screening"} <= set(
+    removed = graded["removed"]
+    assert {f"removed cell {removed}", f"removed cell {removed.replace('_post_', '_show_')}"} <= set(
         notes["remover"]
     )
     assert notes["complete"] == [] and notes["partial"] == []
@@ -214,7 +219,7 @@ def test_answer_files_of_another_module_or_with_unknown_ids_are_reported(graded:
     ]
     assert scores["unknown_ids"] == graded["full"]
     assert any(
-        "no such question in m02: m02-q-nope" in n and "questions of another module: m03-q-elsewhere" in n
+        "no such question in m02: m02-p-nope" in n and "questions of another module: m03-p-elsewhere" in n
         for n in notes["unknown_ids"]
     ), notes["unknown_ids"]
     assert "no answer file m02-answers.json: every check scores 0" in notes["no_answers"]
@@ -277,19 +282,25 @@ def test_jobs_below_one_is_refused_with_a_clear_message(graded: dict[str, Any], 
     assert f"--jobs must be 1 or more (got {jobs})" in result.stderr + result.stdout
 
 
-def test_keys_are_parsed_literally_never_run(tmp_path: Path) -> None:
-    keys = module_keys(Path(__file__).parents[1] / "assignments" / "source", MODULE)
-    key = keys[MODULE]["m02_grade_q_first_response"]
-    question = next(q for q in load_course().module(MODULE).questions if q.id == "m02-q-first-response")
-    assert (key.question_id, key.expected, key.points) == (question.id, frozenset(question.answer), 1.0)
+def test_keys_are_parsed_literally_never_run(graded: dict[str, Any], tmp_path: Path) -> None:
+    keys = module_keys(graded["root"] / "source", MODULE)[MODULE]
+    bank = load_banks(graded["root"] / "posttest")[MODULE]
+    assert sorted(keys) == sorted(slot_grade_id(MODULE, s.id) for s in bank.slots)
+    key = keys[slot_grade_id(MODULE, bank.slots[0].id)]
+    assert isinstance(key, PostTestKey) and key.slot == bank.slots[0] and key.points == bank.slots[0].points
     for bad, why in [
-        ("import os\nexpect_answer('m02', 'q', ['a'])", "expected only expect_answer"),
+        ("expect_posttest('m02', 'm02-p-nope')", "has no post-test slot 'm02-p-nope'"),
+        ("expect_posttest('m02', SLOT)", "two literal strings"),
+        ("import os\nexpect_answer('m02', 'q', ['a'])", "expected only expect_posttest"),
         ("expect_answer('m02', 'q', KEY)", "three literal arguments"),
-        ("expect_answer('m02', 'q', ['a'])\nexpect_answer('m02', 'r', ['b'])", "expected one expect_answer"),
+        (
+            "expect_answer('m02', 'q', ['a'])\nexpect_answer('m02', 'r', ['b'])",
+            "expected one expect_posttest",
+        ),
         ("expect_answer('m02', 'q', [1])", "must be strings"),
     ]:
         with pytest.raises(GradingError, match=why) as info:
-            cell_key(bad, MODULE, "m02_grade_x", 1.0, tmp_path / "m02.ipynb")
+            cell_key(bad, MODULE, "m02_grade_x", 1.0, tmp_path / "m02.ipynb", {MODULE: bank})
         assert "cell m02_grade_x" in str(info.value)
 
 
@@ -302,13 +313,12 @@ def test_tampering_names_added_copied_removed_and_changed_cells() -> None:
     nb.cells.insert(0, new_code_cell("print(1)"))
     nb.cells.append(nbformat.reads(nbformat.writes(released), 4).cells[ids.index("m02_setup")])
     del nb.cells[ids.index("m02_objectives") + 1]
-    grade = next(
-        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "m02_grade_q_screening"
-    )
+    graded_id = next(i for i in ids if i.startswith("m02_post_"))
+    grade = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == graded_id)
     grade.metadata["nbgrader"]["points"] = 100
     assert tampering(released, nb) == [
         "added code cell after the start of the notebook",
-        "changed the grading settings (points) of cell m02_grade_q_screening",
+        f"changed the grading settings (points) of cell {graded_id}",
         "added a copy of cell m02_setup after m02_submit",
         "removed cell m02_objectives",
     ]

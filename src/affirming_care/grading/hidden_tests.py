@@ -117,12 +117,33 @@ def expect_answer(
         raise NotAwarded(verdict.reason)
 
 
-def expect_posttest(module_id: str, slot_id: str) -> None:
-    """The hidden test of a post-test cell. It holds no key, so it cannot grade in a learner's kernel.
+def _course_bank_slot(module_id: str, slot_id: str, folder: Path) -> Slot | None:
+    """The slot from the course folder's bank, when this runs in its ``autograded/LEARNER/MODULE/``."""
+    from affirming_care.posttest import load_banks
 
-    Post-test items are graded only on the instructor's side, from the answer file and the course
-    folder's bank (``answers_grader``). Under ``--execute-learner-code`` this cell earns nothing and
-    says why, rather than reaching for a bank the learner's environment must not have.
+    here = folder.resolve()
+    if len(here.parents) < 3 or not (here.parents[2] / "posttest" / f"{module_id}.yml").is_file():
+        return None
+    return load_banks(here.parents[2] / "posttest")[module_id].slot(slot_id)
+
+
+def expect_posttest(module_id: str, slot_id: str, folder: Path | str = ".") -> float | None:
+    """The hidden test of a post-test cell, for the opt-in executing path only. It holds no key.
+
+    Grading normally never runs this (``answers_grader`` scores the slot from the answer file). Under
+    ``--execute-learner-code`` nbgrader runs it in the learner's notebook, in the instructor's
+    ``autograded/LEARNER/MODULE/`` folder: it then reads the course folder's bank there and returns
+    the points of a partly right answer (nbgrader's partial-credit rule), None for full points, and
+    raises ``NotAwarded`` for none. Anywhere else, a learner's own kernel included, there is no
+    bank, so it earns nothing and says why.
     """
-    print(f"{slot_id}: post-test items are graded from the answer file, not by running this notebook.")
-    raise NotAwarded("post-test item graded only from the answer file")
+    path = Path(folder) / store_filename(module_id)
+    slot = _course_bank_slot(module_id, slot_id, Path(folder))
+    if slot is None:
+        print(f"{slot_id}: post-test items are graded on your facilitator's side, from your answer file.")
+        raise NotAwarded("no post-test bank here")
+    earned = judge_posttest(read_answers(path, module_id), path.name, slot)
+    print(earned.message)
+    if earned.points <= 0:
+        raise NotAwarded(earned.reason or "not correct")
+    return None if earned.points >= slot.points else earned.points
