@@ -427,8 +427,11 @@ def posttest_data(
     }
 
 
-def posttest_html(data: Mapping[str, Any] | None, slot_id: str, number: int, total: int) -> str:
-    """The static view of a post-test item: its stem and options in the drawn order, no key.
+def posttest_html(
+    data: Mapping[str, Any] | None, slot_id: str, number: int, total: int, saved: Sequence[str] = ()
+) -> str:
+    """The static view of a post-test item: its stem and options in the drawn order, no key; the
+    ``saved`` option ids are ticked.
 
     ``data`` None: the learner's draw is not fixed yet (nothing saved), so the item is not shown,
     only the line asking to run the cell; a reopened notebook must not show a question that a new
@@ -454,8 +457,11 @@ def posttest_html(data: Mapping[str, Any] | None, slot_id: str, number: int, tot
         oid = f"{slot_id}--{o['id']}"
         parts.append(
             f'<div class="ac-option"><input type="{kind}" name="{escape(slot_id)}" id="{escape(oid)}"'
-            f' value="{escape(o["id"])}" disabled> <label for="{escape(oid)}">{chr(ord("A") + i)}. '
+            f' value="{escape(o["id"])}"{" checked" if o["id"] in saved else ""} disabled> <label for="{escape(oid)}">{chr(ord("A") + i)}. '
             f"{o['text_html']}</label></div>"
         )
-    parts.append("</fieldset></form>")
+    parts.append("</fieldset>")
+    if saved:
+        parts.append('<p class="ac-check-status">Your saved answer is ticked.</p>')
+    parts.append("</form>")
     return "".join(parts)

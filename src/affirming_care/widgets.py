@@ -354,7 +354,7 @@ class PostTestWidget(_EngineWidget):
 
     def static_html(self) -> str:
         data = self.data if self._draw_is_kept() else None
-        return render.posttest_html(data, self.slot_id, self.number, self.total)
+        return render.posttest_html(data, self.slot_id, self.number, self.total, self.saved)
 
     def run_line(self) -> str:
         # Before the draw is kept, the static view is itself the line asking to run the cell.
