@@ -86,7 +86,9 @@ def posttest_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     shown = items()
     (folder / "items.json").write_text(json.dumps(shown), encoding="utf-8")
     (folder / "posttest.html").write_text(PAGE, encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/posttest.html", shown
