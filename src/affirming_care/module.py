@@ -75,12 +75,22 @@ class Module:
             self._public = public
         return self._public
 
+    def posttest_seed(self) -> str:
+        """The seed this learner's post-test is drawn from: the one in the answer file, else a new one.
+
+        TODO(issue 13): when the pre-course check's answer file (``pre-answers.json``) is found, its
+        seed is to be put in this store before the first draw, so the module's post-test shows the
+        variants the pre-check did not (the pre-course check helper's part; not built here).
+        """
+        return self.store.posttest_seed()
+
     def posttest(self, slot_id: str) -> PostTestWidget | PostTestUnavailable:
         """One post-test item, drawn from this learner's seed; a plain message if the items cannot be read."""
         try:
             public = self.posttest_items()
         except ContentError as exc:
             return PostTestUnavailable(exc)
+        self.posttest_seed()
         return PostTestWidget(public, slot_id, self.store)
 
     def reflection(self) -> ReflectionWidget:
@@ -131,6 +141,12 @@ def learning_answer_folders(answer_folder: Path) -> list[Path]:
     return unique
 
 
+def _fitting(scores: dict[str, int], rubric: Rubric) -> dict[str, int]:
+    """The self-assessment scores this rubric has (a criterion or score it lacks is left out)."""
+    allowed = {c.id: {lv.score for lv in c.levels} for c in rubric.criteria}
+    return {k: v for k, v in scores.items() if v in allowed.get(k, set())}
+
+
 def carry_over_reflection(store: AnswerStore, reflection: Reflection, rubric: Rubric) -> list[str]:
     """Bring the module notebook's reflection into an assignment whose own file has none.
 
@@ -157,9 +173,9 @@ def carry_over_reflection(store: AnswerStore, reflection: Reflection, rubric: Ru
         record = data.reflections.get(reflection.id) if data else None
         if record is None or not record.text.strip():
             continue
-        allowed = {c.id: {lv.score for lv in c.levels} for c in rubric.criteria}
-        scores = {k: v for k, v in record.self_assessment.items() if v in allowed.get(k, set())}
-        store.put_reflection(reflection.id, text=record.text, self_assessment=scores)
+        store.put_reflection(
+            reflection.id, text=record.text, self_assessment=_fitting(record.self_assessment, rubric)
+        )
         notes.insert(
             0,
             f"Your reflection from the module notebook (in {path}) was brought over; you can revise it here.",

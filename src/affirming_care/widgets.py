@@ -1,6 +1,7 @@
 """The Python host of the course's one case engine (``static/engine.js``), as anywidgets.
 
-The case, the check and the reflection are drawn and run by the engine, in the browser. This
+The case, the check, the post-test item and the reflection are drawn and run by the engine, in
+the browser (a post-test item is the check component in its post-test mode). This
 side gives the engine its data (built from the content objects, without an answer key in a
 graded assignment), and keeps every event the view sends in the learner's answer store
 (``store.AnswerStore``, the ``mNN-answers.json`` file beside the notebook). Each event is
@@ -394,6 +395,10 @@ class ReflectionWidget(_EngineWidget):
     Once they have written and scored every criterion, ``after_html`` holds the module's anchored
     rubric and exemplars (``anchors.after_self_score_html``), and the view shows it; before, it is
     empty, so the anchors never reach the page first. Without anchors installed it stays empty.
+
+    In a graded assignment (``graded=True``) the anchors and exemplars are grader material: they
+    are never looked up, and ``after_html`` stays empty. ``notices`` are plain sentences shown
+    above the reflection (``module.carry_over_reflection`` says what it brought over).
     """
 
     after_html = t.Unicode("").tag(sync=True)
