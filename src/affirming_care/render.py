@@ -14,7 +14,7 @@ each point's summary.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -24,6 +24,7 @@ from affirming_care.content import (
     FIT_LABELS,
     Choice,
     Condition,
+    ContentNote,
     NextIf,
     Question,
     Reflection,
@@ -31,6 +32,7 @@ from affirming_care.content import (
     Scene,
     Vignette,
 )
+from affirming_care.posttest import PublicVariant, Variant
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": True})
 
@@ -346,7 +348,11 @@ def question_data(
     }
 
 
-def reflection_data(r: Reflection, rubric: Rubric, where_kept: str = "") -> dict[str, Any]:
+def reflection_data(
+    r: Reflection, rubric: Rubric, where_kept: str = "", notices: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A reflection as the engine draws it; ``notices``: plain sentences shown above it (such as a
+    reflection brought over from the module notebook)."""
     return {
         "kind": "reflection",
         "id": r.id,
@@ -358,6 +364,7 @@ def reflection_data(r: Reflection, rubric: Rubric, where_kept: str = "") -> dict
         "rubric_html": rubric_html(rubric),
         "words": list(r.words),
         "where_kept": where_kept or "Kept as you type, only on this computer.",
+        "notices": list(notices),
         "rubric": {
             "title": rubric.title,
             "criteria": [
@@ -370,3 +377,91 @@ def reflection_data(r: Reflection, rubric: Rubric, where_kept: str = "") -> dict
             ],
         },
     }
+
+
+# The post-test (issue 11): one drawn item, keyless ------------------------------------------------
+
+ALL_THAT_APPLY = "Choose all that apply."
+
+
+def _how(kind: str, stem: str) -> str:
+    """The line saying how many to choose; left out when the stem says it already."""
+    if kind == "single":
+        return "Choose one answer."
+    return "" if "all that apply" in stem.lower() else ALL_THAT_APPLY
+
+
+def _note_data(note: ContentNote | None) -> dict[str, str] | None:
+    if note is None:
+        return None
+    return {
+        "topics": ", ".join(TAG_WORDS.get(t, t.replace("-", " ")) for t in note.tags),
+        "html": md(note.text),
+    }
+
+
+def posttest_data(
+    module: str, slot_id: str, variant: PublicVariant | Variant, order: Sequence[str], number: int, total: int
+) -> dict[str, Any]:
+    """One post-test item as the engine's check component draws it in its post-test mode.
+
+    ``variant`` is the drawn variant of the learner's keyless copy (``posttest.PublicVariant``);
+    ``order`` is the drawn order of its option ids. Only what is shown is here: no key, no
+    feedback, no rationale (the learner's copy has none to give), and no variant id either.
+    """
+    texts = {o.id: o.text for o in variant.options}
+    return {
+        "kind": "check",
+        "mode": "posttest",
+        "id": slot_id,
+        "module": module,
+        "number": number,
+        "total": total,
+        "question_kind": variant.kind,
+        "prompt_html": md_inline(variant.stem),
+        "how": _how(variant.kind, variant.stem),
+        "note": _note_data(variant.content_note),
+        "graded": True,
+        "options": [{"id": oid, "text_html": md_inline(texts[oid])} for oid in order],
+        "points": [],
+    }
+
+
+def posttest_html(
+    data: Mapping[str, Any] | None, slot_id: str, number: int, total: int, saved: Sequence[str] = ()
+) -> str:
+    """The static view of a post-test item: its stem and options in the drawn order, no key; the
+    ``saved`` option ids are ticked.
+
+    ``data`` None: the learner's draw is not fixed yet (nothing saved), so the item is not shown,
+    only the line asking to run the cell; a reopened notebook must not show a question that a new
+    draw would replace.
+    """
+    title = f"Question {number} of {total}"
+    if data is None:
+        return (
+            f'<div class="ac-check ac-posttest" data-slot="{escape(slot_id)}">'
+            f"<p><strong>{title}.</strong> Run this cell to see question {number}.</p></div>"
+        )
+    kind = "radio" if data["question_kind"] == "single" else "checkbox"
+    note = data["note"]
+    parts = [f'<form class="ac-check ac-posttest" data-slot="{escape(slot_id)}" data-kind="{kind}">']
+    if note:
+        parts.append(
+            f'<div class="ac-content-note" role="note"><p><strong>Content note: {escape(note["topics"])}.'
+            f"</strong></p>{note['html']}<p>You can leave this question unanswered.</p></div>"
+        )
+    how = f' <span class="ac-how">{escape(data["how"])}</span>' if data["how"] else ""
+    parts.append(f"<fieldset><legend><strong>{title}.</strong> {data['prompt_html']}{how}</legend>")
+    for i, o in enumerate(data["options"]):
+        oid = f"{slot_id}--{o['id']}"
+        parts.append(
+            f'<div class="ac-option"><input type="{kind}" name="{escape(slot_id)}" id="{escape(oid)}"'
+            f' value="{escape(o["id"])}"{" checked" if o["id"] in saved else ""} disabled> <label for="{escape(oid)}">{chr(ord("A") + i)}. '
+            f"{o['text_html']}</label></div>"
+        )
+    parts.append("</fieldset>")
+    if saved:
+        parts.append('<p class="ac-check-status">Your saved answer is ticked.</p>')
+    parts.append("</form>")
+    return "".join(parts)

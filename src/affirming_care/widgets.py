@@ -1,6 +1,7 @@
 """The Python host of the course's one case engine (``static/engine.js``), as anywidgets.
 
-The case, the check and the reflection are drawn and run by the engine, in the browser. This
+The case, the check, the post-test item and the reflection are drawn and run by the engine, in
+the browser (a post-test item is the check component in its post-test mode). This
 side gives the engine its data (built from the content objects, without an answer key in a
 graded assignment), and keeps every event the view sends in the learner's answer store
 (``store.AnswerStore``, the ``mNN-answers.json`` file beside the notebook). Each event is
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from html import escape
 from importlib.resources import files
 from pathlib import Path
@@ -29,10 +31,11 @@ import anywidget
 import traitlets as t
 from pydantic import ValidationError
 
-from affirming_care import render
+from affirming_care import posttest, render
 from affirming_care.content import FIT_LABELS, Question, Reflection, Rubric, Vignette
 from affirming_care.loader import ContentError
-from affirming_care.store import AnswerStore, VignetteRecord
+from affirming_care.posttest import PublicBank
+from affirming_care.store import AnswerStore, DamagedStore, VignetteRecord, read_answer_file
 
 ENGINE = Path(str(files("affirming_care") / "static" / "engine.js"))
 """The one front-end module: shipped with the package, copied into the book's _static."""
@@ -113,11 +116,15 @@ class _EngineWidget(anywidget.AnyWidget):
     def static_html(self) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def run_line(self) -> str:
+        """The line above the static view asking to run the cell."""
+        return RUN_LINE
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
         data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
         data = dict(data)
-        data["text/html"] = RUN_LINE + self.static_html()
+        data["text/html"] = self.run_line() + self.static_html()
         return data, meta
 
 
@@ -272,6 +279,114 @@ class CheckWidget(_EngineWidget):
         return render.question_html(self.q, self.number, reveal=not self.graded, summaries=summaries)
 
 
+class PostTestWidget(_EngineWidget):
+    """One item of a module's post-test (issue 11), in the engine's check component, post-test mode.
+
+    The variant and the order of its options are drawn from the learner's seed
+    (``store.posttest_seed()``) over the keyless copy of the bank (``posttest.PublicBank``), the
+    same draw the grader makes over the full bank. An answer is saved at once as option ids (never
+    positions); the view then says only that it is saved. There is no key here to show.
+    """
+
+    def __init__(self, public: PublicBank, slot_id: str, store: AnswerStore) -> None:
+        slot = public.slot(slot_id)  # KeyError naming the slots there are
+        self.public, self.slot_id = public, slot_id
+        self.number = public.slots.index(slot) + 1
+        self.total = len(public.slots)
+        self.seed = store.posttest_seed()
+        drawn = next(d for d in posttest.draw(public, self.seed) if d.slot_id == slot_id)
+        self.variant = posttest.drawn_variant(public, drawn)
+        self.order: tuple[str, ...] = drawn.option_order
+        saved = [o for o in store.posttest_answer(slot_id) or [] if o in self.order]
+        self.selected: set[str] = set(saved)
+        data = render.posttest_data(public.module, slot_id, self.variant, self.order, self.number, self.total)
+        super().__init__(store, data, {"selected": saved} if saved else None)
+
+    def _validate(self, option_ids: list[str]) -> list[str]:
+        unknown = [o for o in option_ids if o not in self.order]
+        if unknown:
+            raise ValueError(
+                f"question {self.number} ({self.slot_id}) has no option {sorted(set(unknown))}; "
+                f"its options are {sorted(self.order)}"
+            )
+        if self.variant.kind == "single" and len(set(option_ids)) > 1:
+            raise ValueError(f"question {self.number} ({self.slot_id}) takes one answer")
+        if not option_ids:
+            raise ValueError("choose an answer first")
+        return sorted(set(option_ids))
+
+    def keep(self, event: Any) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("selected"), list):
+            raise ValueError("expected {'selected': [option ids]}")
+        selected = self._validate([str(x) for x in event["selected"]])
+        self.store.answer_posttest(self.slot_id, selected)
+        self.selected = set(selected)
+        self.record = {"selected": selected}
+
+    def select(self, *option_ids: str) -> None:
+        """Set the ticks (without saving them yet), as clicking the options does."""
+        if option_ids:
+            self._validate(list(option_ids))
+        self.selected = set(option_ids)
+
+    def submit(self) -> None:
+        """Save the ticks as the answer, as "Save my answer" does."""
+        reply = self.receive({"type": "save", "id": 0, "event": {"selected": sorted(self.selected)}})
+        if not reply["ok"]:
+            raise ValueError(reply["error"])
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.store.posttest_answer(self.slot_id))
+
+    @property
+    def saved(self) -> list[str]:
+        """The option ids saved for this item ([] before an answer is saved)."""
+        return list(self.store.posttest_answer(self.slot_id) or [])
+
+    def _draw_is_kept(self) -> bool:
+        """True once the seed that drew this item is in the answer file: only then does a new run of
+        the cell (after a restart) draw the same item, so only then may the static view show it."""
+        try:
+            on_disk = read_answer_file(self.store.path, self.store.module_id)
+        except DamagedStore:
+            return False
+        return on_disk is not None and on_disk.posttest is not None and on_disk.posttest.seed == self.seed
+
+    def static_html(self) -> str:
+        data = self.data if self._draw_is_kept() else None
+        return render.posttest_html(data, self.slot_id, self.number, self.total, self.saved)
+
+    def run_line(self) -> str:
+        # Before the draw is kept, the static view is itself the line asking to run the cell.
+        return RUN_LINE if self._draw_is_kept() else ""
+
+
+class PostTestUnavailable:
+    """What a post-test cell shows when its items cannot be read: one plain message naming the file."""
+
+    def __init__(self, error: ContentError) -> None:
+        first = error.problems[0] if error.problems else None
+        where = f"{first.path.name} ({first.path})" if first else "the post-test items"
+        why = first.message if first else str(error)
+        if first and first.field:
+            why = f"{first.field}: {why}"
+        self.message = (
+            f"This question cannot be shown: the file {where} could not be used: {why}. "
+            "Ask the person who runs your course for the assignment's post-test file."
+        )
+
+    def _repr_html_(self) -> str:
+        return warning_html(self.message)
+
+    def __repr__(self) -> str:
+        return self.message
+
+
+LEARNING_KEPT = "Saved as you type, only on this computer (in the answer file beside the notebook)."
+GRADED_KEPT = "Saved as you type, in the answer file beside this assignment; it is handed in with it."
+
+
 class ReflectionWidget(_EngineWidget):
     """A written reflection kept in the learner's store, with an optional self-assessment.
 
@@ -280,26 +395,41 @@ class ReflectionWidget(_EngineWidget):
     Once they have written and scored every criterion, ``after_html`` holds the module's anchored
     rubric and exemplars (``anchors.after_self_score_html``), and the view shows it; before, it is
     empty, so the anchors never reach the page first. Without anchors installed it stays empty.
+
+    In a graded assignment (``graded=True``) the anchors and exemplars are grader material: they
+    are never looked up, and ``after_html`` stays empty. ``notices`` are plain sentences shown
+    above the reflection (``module.carry_over_reflection`` says what it brought over).
     """
 
     after_html = t.Unicode("").tag(sync=True)
 
-    def __init__(self, reflection: Reflection, rubric: Rubric, store: AnswerStore) -> None:
-        self.r, self.rubric = reflection, rubric
+    def __init__(
+        self,
+        reflection: Reflection,
+        rubric: Rubric,
+        store: AnswerStore,
+        *,
+        graded: bool = False,
+        notices: Sequence[str] = (),
+    ) -> None:
+        self.r, self.rubric, self.graded, self.notices = reflection, rubric, graded, list(notices)
         self._anchors_for: tuple[tuple[str, int], ...] | None = None
         self._anchors = ""
         data = render.reflection_data(
-            reflection,
-            rubric,
-            "Saved as you type, only on this computer (in the answer file beside the notebook).",
+            reflection, rubric, GRADED_KEPT if graded else LEARNING_KEPT, self.notices
         )
         super().__init__(store, data, store.reflection(reflection.id).model_dump())
         self.after_html = self.anchors_html()
 
     def anchors_html(self) -> str:
-        """The anchors and exemplars once the reflection is written and every criterion scored, else ""."""
+        """The anchors and exemplars once the reflection is written and every criterion scored, else "".
+
+        Always "" in a graded assignment: the anchors and exemplars are grader material there.
+        """
         from affirming_care.anchors import after_self_score_html
 
+        if self.graded:
+            return ""
         record = self.store.reflection(self.r.id)
         scores = dict(record.self_assessment)
         if not record.text.strip() or any(c.id not in scores for c in self.rubric.criteria):
@@ -355,7 +485,17 @@ class ReflectionWidget(_EngineWidget):
         return dict(self.store.reflection(self.r.id).self_assessment)
 
     def static_html(self) -> str:
-        return render.reflection_html(self.r, self.rubric)
+        said = "".join(f'<p class="ac-notice" role="note">{escape(n)}</p>' for n in self.notices)
+        return said + render.reflection_html(self.r, self.rubric)
 
 
-__all__ = ["ENGINE", "FIT_LABELS", "CheckWidget", "ReflectionWidget", "VignetteWidget", "run_engine"]
+__all__ = [
+    "ENGINE",
+    "FIT_LABELS",
+    "CheckWidget",
+    "PostTestUnavailable",
+    "PostTestWidget",
+    "ReflectionWidget",
+    "VignetteWidget",
+    "run_engine",
+]

@@ -242,6 +242,7 @@ const STYLE = `
 .ac-live :focus-visible, .ac-live .ac-btn:focus { outline: 3px solid #111; outline-offset: 2px; box-shadow: 0 0 0 5px #fff; }
 .ac-live .ac-responses { list-style: none; padding: 0; margin: .5rem 0; }
 .ac-live .ac-note { border: 2px solid #8a5a00; border-left-width: 8px; background: #fff8e6; color: #1a1a1a; padding: .75rem 1rem; margin: .75rem 0; }
+.ac-live .ac-notice { border-left: 6px solid #1a4f8b; background: #eef4fb; color: #1a1a1a; padding: .5rem 1rem; margin: .5rem 0; }
 .ac-live .ac-warning { border: 2px solid #a61b1b; border-left-width: 8px; background: #fdeeee; color: #1a1a1a; padding: .75rem 1rem; margin: .75rem 0; }
 .ac-live .ac-feedback { border-left: 6px solid #555; padding: .25rem 1rem; margin: .5rem 0; background: #f6f6f6; color: #1a1a1a; }
 .ac-live fieldset { border: 1px solid #767676; padding: .5rem .6rem; margin: .5rem 0; min-width: 0; }
@@ -349,13 +350,15 @@ class View {
     this.saying = setTimeout(() => { this.live.textContent = message; }, 50);
   }
 
-  /* Keep the record with the host; if the host cannot (no kernel), say so plainly. */
+  /* Keep the record with the host; if the host cannot (no kernel), say so plainly. The promise
+   * returned resolves to true once the host has kept it, false if it could not. */
   keep(record) {
-    Promise.resolve(this.host.save(record)).then(
-      () => { this.problem.hidden = true; this.problem.textContent = ""; },
+    return Promise.resolve(this.host.save(record)).then(
+      () => { this.problem.hidden = true; this.problem.textContent = ""; return true; },
       (err) => {
         this.problem.textContent = String(err && err.message ? err.message : err);
         this.problem.hidden = false;
+        return false;
       }
     );
   }
@@ -522,22 +525,58 @@ class CaseView extends View {
   }
 }
 
+/* A knowledge check. Three modes, one component: practice (explains at once), graded (saves,
+ * no key) and post-test (data.mode "posttest", issue 11: a graded item of a module's post-test,
+ * "Question N of M", its options in the order drawn for this learner, a content note that can be
+ * passed by, and "Answer saved" only once the host has kept the answer; never right or wrong). */
 class CheckView extends View {
   constructor(root, data, host) {
     super(root, data, host);
     const stored = host.load();
     this.saved = isObject(stored) && Array.isArray(stored.selected) ? stored.selected.slice() : [];
     this.record = isObject(stored) ? stored : null;
-    this.draw();
+    this.posttest = data.mode === "posttest";
+    /* A content note comes first, until the learner shows the item (an answered one is shown). */
+    this.ui = { noted: !data.note || this.saved.length > 0, skipped: false };
+    this.draw(false);
   }
 
-  draw() {
+  title() {
     const d = this.data;
+    if (d.number && d.total) { return "Question " + d.number + " of " + d.total; }
+    return d.number ? "Question " + d.number : "Check your understanding";
+  }
+
+  /* The content note before a post-test item, with a way past it; ``focus``: move focus here. */
+  notePart(focus) {
+    const d = this.data;
+    const show = button("Show the question", () => { this.ui = { noted: true, skipped: false }; this.draw(true); }, { primary: true, name: "Show " + this.title().toLowerCase(), action: "show" });
+    const box = el("div", { className: "ac-note-part" });
+    if (this.ui.skipped) {
+      box.appendChild(el("p", { text: "You passed by " + this.title().toLowerCase() + ". It stays unanswered (and earns no points) unless you come back to it." }));
+      box.appendChild(el("div", { className: "ac-bar" }, [show]));
+    } else {
+      box.appendChild(el("div", { className: "ac-note", role: "note", "aria-label": "Content note" }, [
+        el("p", {}, [el("strong", { text: this.title() + ". Content note: " + d.note.topics + "." })]),
+        el("div", { html: d.note.html })
+      ]));
+      const skip = button("Leave it unanswered", () => { this.ui.skipped = true; this.draw(true); }, { name: "Leave " + this.title().toLowerCase() + " unanswered", action: "skip" });
+      box.appendChild(el("div", { className: "ac-bar" }, [show, skip]));
+    }
+    this.body.textContent = "";
+    this.body.appendChild(box);
+    if (focus) { focusOn(show); }
+  }
+
+  draw(focus) {
+    const d = this.data;
+    if (!this.ui.noted) { this.notePart(focus); return; }
     const type = d.question_kind === "single" ? "radio" : "checkbox";
-    const title = d.number ? "Question " + d.number : "Check your understanding";
+    const title = this.title();
+    const how = typeof d.how === "string" ? d.how : (d.question_kind === "single" ? "Choose one answer." : "Choose every answer that applies.");
     const fieldset = el("fieldset", {}, [
-      el("legend", {}, [el("strong", { text: title + ". " }), el("span", { html: d.prompt_html }), " ",
-        el("em", { text: d.question_kind === "single" ? "Choose one answer." : "Choose every answer that applies." })])
+      el("legend", {}, [el("strong", { text: title + ". " }), el("span", { html: d.prompt_html }), how ? " " : null,
+        how ? el("em", { text: how }) : null])
     ]);
     this.inputs = d.options.map((o, i) => {
       const id = d.id + "--live-" + o.id;
@@ -551,10 +590,13 @@ class CheckView extends View {
     this.submitButton = button(verb, () => this.submit(), { primary: true, name: verb + " to " + title.toLowerCase(), action: "submit" });
     this.status = el("div", { className: "ac-check-status ac-check-feedback", role: "status", "aria-live": "polite" });
     this.body.textContent = "";
+    /* Past the note, it stays in one line above the item. */
+    if (d.note) { this.body.appendChild(el("p", { className: "ac-note", role: "note", text: "Content note: " + d.note.topics + "." })); }
     this.body.appendChild(fieldset);
     this.body.appendChild(el("div", { className: "ac-bar" }, [this.submitButton]));
     this.body.appendChild(this.status);
     this.showStatus(this.saved.length > 0);
+    if (focus && this.inputs.length) { focusOn(this.inputs.find((i) => i.checked) || this.inputs[0]); }
   }
 
   selected() { return this.inputs.filter((i) => i.checked).map((i) => i.value).sort(); }
@@ -571,10 +613,21 @@ class CheckView extends View {
       this.status.textContent = "Choose an answer first.";
       return;
     }
+    if (this.posttest) { this.savePosttest(selected); return; }
     this.record = checkAct(this.record, selected);
     this.saved = selected;
     this.keep({ selected });
     this.showStatus(true);
+  }
+
+  /* A post-test answer is said to be saved only once the host has kept it. */
+  savePosttest(selected) {
+    this.status.textContent = "Saving…";
+    this.keep({ selected }).then((kept) => {
+      if (kept) { this.saved = selected; this.record = { selected }; }
+      this.showStatus(kept);
+      if (!kept) { this.status.textContent = "Not saved: see the message above."; }
+    });
   }
 
   /* What the status line says. ``answered``: the ticks shown are the saved answer. */
@@ -584,7 +637,8 @@ class CheckView extends View {
     this.status.textContent = "";
     if (d.graded) {
       if (this.saved.length && sameSet(now, this.saved)) {
-        this.status.appendChild(el("p", { text: "Saved: " + this.letters(this.saved) + ". You can change it until you hand in the assignment." }));
+        const said = this.posttest ? "Answer saved (" + this.letters(this.saved) + ")." : "Saved: " + this.letters(this.saved) + ".";
+        this.status.appendChild(el("p", { text: said + " You can change it until you hand in the assignment." }));
       } else if (this.saved.length) {
         this.status.appendChild(el("p", { text: "Not saved yet: your saved answer is still " + this.letters(this.saved) + ". Press Save my answer to keep " + (now.length ? this.letters(now) : "a new answer") + "." }));
       }
@@ -646,6 +700,8 @@ class ReflectionView extends View {
       fieldset.appendChild(el("div", { className: "ac-field" }, [el("label", { for: sid, text: c.title }), select]));
     }
     this.body.textContent = "";
+    /* Plain sentences from the host (a reflection brought over from the module notebook). */
+    for (const notice of d.notices || []) { this.body.appendChild(el("p", { className: "ac-notice", role: "note", text: notice })); }
     this.body.appendChild(el("p", { className: "ac-kicker", text: "Reflection" }));
     this.body.appendChild(el("h3", { html: d.title_html }));
     this.body.appendChild(el("div", { html: d.prompt_html }));
