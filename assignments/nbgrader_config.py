@@ -15,9 +15,8 @@ c.CourseDirectory.course_id = "affirming-care"
 c.Autograde.exclude_overwriting = {m: [f"{m}-answers.json"] for m in MODULES}
 
 # The reflection is typed into the answer file (the same box as in the module notebook). Its
-# manually graded Markdown cell only says so, and is read-only in the released notebook; grading
-# places the reflection there (affirming_care.grading.answers_grader).
-c.LockCells.lock_solution_cells = True
+# manually graded Markdown cell only says so, and is read-only in the released notebook (its
+# metadata says editable: false); grading places the reflection there (answers_grader).
 from affirming_care.assignments import REFLECTION_PLACEHOLDER  # noqa: E402
 
 c.ClearSolutions.text_stub = REFLECTION_PLACEHOLDER

@@ -17,13 +17,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from affirming_care.assignments import REFLECTION_PLACEHOLDER
 from affirming_care.grading.gradebook import api as nbgrader_api
 from affirming_care.grading.init import bare_course
 from affirming_care.loader import load_course
-from affirming_care.store import AnswerFile, CheckRecord
+from affirming_care.posttest import a_wrong_answer, drawn_keys, load_banks, score_hand_in
+from affirming_care.store import AnswerFile, PostTestRecord, ReflectionRecord
 
 pytestmark = pytest.mark.slow
 MODULE = "m02"
+SEED = "5eed5eed5eed5eed"
+REFLECTION = (
+    "I would ask what the client wants from our time. <script>alert(1)</script> "
+    "[a link](javascript:alert(1)) and then I would listen."
+)
 
 
 def page_text(path: Path) -> str:
@@ -39,25 +46,33 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     result = api.generate_assignment(MODULE)
     assert result["success"], result["error"]
 
-    questions = load_course().module(MODULE).questions
-    right = {q.id: sorted(q.answer) for q in questions}
-    wrong = {q.id: [o.id for o in q.options if not o.correct][:1] for q in questions}
-    half = len(questions) // 2
-    partly = {q.id: (right if i < half else wrong)[q.id] for i, q in enumerate(questions)}
+    bank = load_banks(root / "posttest")[MODULE]
+    slots = [s.id for s in bank.slots]
+    right = drawn_keys(bank, SEED)
+    wrong = {sid: a_wrong_answer(bank, SEED, sid) for sid in slots}
+    half = len(slots) // 2
+    partly = {sid: (right if i < half else wrong)[sid] for i, sid in enumerate(slots)}
+    # One multiple-answer item with a right option left out: nbgrader's partial-credit path.
+    split = next(sid for sid in slots if len(right[sid]) > 1)
+    partly[split] = a_wrong_answer(bank, SEED, split, part_right=True)
     learners = {"all_correct": right, "partly_correct": partly, "no_answer_file": None}
+    reflection_id = load_course().module(MODULE).reflection.id
     for student, answers in learners.items():
         folder = root / "submitted" / student / MODULE
         shutil.copytree(root / "release" / MODULE, folder)
         (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
         if answers is not None:
-            store = AnswerFile(module=MODULE, checks={k: CheckRecord(selected=v) for k, v in answers.items()})
+            store = AnswerFile(module=MODULE, posttest=PostTestRecord(seed=SEED, answers=answers))
+            if student == "all_correct":
+                store.reflections[reflection_id] = ReflectionRecord(text=REFLECTION)
             (folder / f"{MODULE}-answers.json").write_text(store.model_dump_json())
     for student in learners:
         result = api.autograde(MODULE, student)
         assert result["success"], result["error"]
         result = api.generate_feedback(MODULE, student)
         assert result["success"], result["error"]
-    return {"root": root, "api": api, "questions": questions, "half": half}
+    expected = {s: float(score_hand_in(bank, SEED, a or {}).earned) for s, a in learners.items()}
+    return {"root": root, "api": api, "bank": bank, "expected": expected}
 
 
 def test_the_release_has_no_hidden_tests_and_no_model_answers(graded: dict) -> None:
@@ -67,10 +82,13 @@ def test_the_release_has_no_hidden_tests_and_no_model_answers(graded: dict) -> N
 
     assert "BEGIN HIDDEN TESTS" in json.dumps(source)
     assert "BEGIN HIDDEN TESTS" not in text
-    assert "expect_answer(" not in text.replace("import expect_answer", "")
+    assert "expect_posttest(" not in text.replace("import expect_posttest", "")
     assert '"correct"' not in text
     answer_cells = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert [c.source for c in answer_cells] == ["Write your reflection here."]
+    assert [c.source for c in answer_cells] == [REFLECTION_PLACEHOLDER]
+    assert answer_cells[0].metadata.get("editable") is False, "the reflection is typed in the box, not here"
+    items = json.loads((graded["root"] / "release" / MODULE / f"{MODULE}-posttest.json").read_text())
+    assert items["module"] == MODULE and '"correct"' not in json.dumps(items)
 
 
 def test_code_cells_are_locked_so_learners_only_click_and_type(graded: dict) -> None:
@@ -82,13 +100,9 @@ def test_code_cells_are_locked_so_learners_only_click_and_type(graded: dict) -> 
 
 
 def test_three_submissions_autograde_to_the_expected_scores(graded: dict) -> None:
-    questions, half = graded["questions"], graded["half"]
-    total = sum(q.points for q in questions)
-    expected = {
-        "all_correct": total,
-        "partly_correct": sum(q.points for q in questions[:half]),
-        "no_answer_file": 0,
-    }
+    expected = graded["expected"]
+    assert expected["all_correct"] == graded["bank"].max_points > expected["partly_correct"] > 0
+    assert expected["partly_correct"] % 1, "a part-right multiple-answer item earns part of its point"
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{graded['root'] / 'gradebook.db'}") as gb:
@@ -96,7 +110,19 @@ def test_three_submissions_autograde_to_the_expected_scores(graded: dict) -> Non
         needs_manual = {s: gb.find_submission(MODULE, s).needs_manual_grade for s in expected}
 
     assert scores == expected
-    assert not any(needs_manual.values())  # unchanged reflection stubs score 0 without a grader
+    # A reflection from the answer file waits for a grader; an empty one scores 0 without one.
+    assert needs_manual == {"all_correct": True, "partly_correct": False, "no_answer_file": False}
+
+
+def test_the_reflection_is_placed_inert_in_its_graded_cell(graded: dict) -> None:
+    notebook = graded["root"] / "autograded" / "all_correct" / MODULE / f"{MODULE}.ipynb"
+    [cell] = [
+        c
+        for c in nbformat.read(notebook, as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    assert "I would ask what the client wants from our time" in cell.source
+    assert "<script" not in cell.source and "javascript:" not in cell.source
 
 
 def test_a_missing_answer_file_is_explained_on_stdout(graded: dict) -> None:
@@ -134,7 +160,6 @@ def test_export_holds_the_scores(graded: dict, tmp_path: Path) -> None:
     )
 
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(out.open())}
-    total = sum(q.points for q in graded["questions"])
-    assert rows["all_correct"] == total
+    assert rows["all_correct"] == graded["expected"]["all_correct"]
     assert rows["no_answer_file"] == 0
-    assert 0 < rows["partly_correct"] < total
+    assert rows["partly_correct"] == graded["expected"]["partly_correct"]

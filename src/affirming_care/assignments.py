@@ -6,7 +6,7 @@ hand. Beside each notebook it writes ``mNN-posttest.json``, the learner's keyles
 module's post-test items (``posttest.public_bank``); the keys stay in the bank, on the instructor's
 side. The learner clicks and types: every code cell is locked, the post-test is answered by clicking,
 and the reflection is typed into the same box as in the module's notebook (saved to the answer file).
-Its manually graded Markdown cell is read-only; grading places the reflection there
+Its manually graded Markdown cell is read-only (``editable: false``); grading places the reflection there
 (``grading.answers_grader``).
 """
 
@@ -202,6 +202,7 @@ def _reflection_cells(course: Course, mod: ModuleContent) -> list[Any]:
         points=course.rubric.max_points,
     )
     answer.metadata["affirming_care"] = {"reflection": reflection.id}
+    answer.metadata["editable"] = False  # JupyterLab's read-only flag (nbgrader never sets it on answer cells)
     return [
         _nbgrader(
             new_markdown_cell(
