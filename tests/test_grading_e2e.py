@@ -26,6 +26,7 @@ from affirming_care.grading.exports import CANVAS_HEADER, COMPLETION_HEADER, MOO
 from affirming_care.grading.feedback import FORBIDDEN_IN_FEEDBACK
 from affirming_care.grading.rehearsal import SPECIAL, synthetic_roster, write_roster
 from affirming_care.loader import cached_course, load_course
+from affirming_care.posttest import load_banks, score_hand_in
 from affirming_care.store import DamagedStore, read_answer_file, store_filename
 from test_grading_support import Material, grade, material
 
@@ -140,7 +141,7 @@ def rows(cycle: dict[str, Any], module: str, key: str = "status") -> dict[str, d
 
 
 def expected_checks(cycle: dict[str, Any], module: str, learner: str) -> float:
-    """From the answer file the learner handed in and the content's answer key, not from nbgrader."""
+    """From the answer file the learner handed in and the course's post-test bank, not from nbgrader."""
     path = cycle["root"] / "submitted" / learner / module / store_filename(module)
     try:
         data = read_answer_file(path)
@@ -148,12 +149,10 @@ def expected_checks(cycle: dict[str, Any], module: str, learner: str) -> float:
         return 0.0
     if data is None:
         return 0.0
-    total = 0.0
-    for q in cycle["course"].module(module).questions:
-        record = data.checks.get(q.id)
-        if record and frozenset(record.selected) == frozenset(q.answer):
-            total += q.points
-    return total
+    if data.posttest is None:
+        return 0.0
+    bank = load_banks(cycle["root"] / "posttest")[module]
+    return float(score_hand_in(bank, data.posttest.seed, data.posttest.answers).earned)
 
 
 def test_every_step_ran_and_printed_its_summary(cycle: dict[str, Any]) -> None:
@@ -163,7 +162,7 @@ def test_every_step_ran_and_printed_its_summary(cycle: dict[str, Any]) -> None:
             assert "Traceback" not in result.stderr + result.stdout, name
 
     assert f"{LEARNERS} in the gradebook" in cycle["init"].stdout
-    assert "Knowledge checks (autograded)" in cycle[f"release {first}"].stdout
+    assert "Post-test items (autograded)" in cycle[f"release {first}"].stdout
     assert re.search(r"Collected \d+ new or updated submission", cycle["collect"].stdout)
     assert re.search(r"Collected \d+ new or updated submission", cycle["zip-collect"].stdout)
     for m in cycle["modules"]:

@@ -33,6 +33,7 @@ import pytest
 from affirming_care.grading.hostile import CANARY_DIR
 from affirming_care.grading.rehearsal import HOSTILE, SPECIAL, synthetic_roster, write_roster
 from affirming_care.grading.sanitise import FORMULA_START
+from affirming_care.store import read_answer_file, store_filename
 from test_grading_support import BIN, Material, material
 
 pytestmark = pytest.mark.slow
@@ -285,6 +286,23 @@ def formgrader_view(notebook: Path, student: Any, out: Path, name: tuple[str, st
     return out
 
 
+def raw_reflection_copy(root: Path, sid: str, m: str, tmp: Path) -> Path:
+    """The submitted notebook with the answer file's reflection pasted, uncleaned, into its graded cell."""
+    import nbformat
+
+    folder = root / "submitted" / sid / m
+    data = read_answer_file(folder / store_filename(m), m)
+    assert data is not None
+    text = next(r.text for r in data.reflections.values() if r.text)
+    nb = nbformat.read(folder / f"{m}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = text
+    out = tmp / f"raw-{m}.ipynb"
+    nbformat.write(nb, out)
+    return out
+
+
 @pytest.mark.browser
 def test_learner_markup_is_inert_in_the_autograded_copy_feedback_and_dashboard(
     cycle: dict[str, Any], chromium: Any, tmp_path: Path
@@ -299,10 +317,11 @@ def test_learner_markup_is_inert_in_the_autograded_copy_feedback_and_dashboard(
             formgrader_view(root / "autograded" / sid / m / f"{m}.ipynb", sid, tmp_path / f"{sid}-{m}.html")
         )
         pages.append(root / "feedback" / sid / m / f"{m}.html")
-    # The control: the same hand-in rendered as it was submitted runs its payloads, so the check can fail.
+    # The control: the hand-in's reflection placed raw (uncleaned) in its cell runs its payloads,
+    # so the check can fail.
     [reflection] = [p for p in marked if p["kind"] == "markup_reflection"][:1]
     control = formgrader_view(
-        root / "submitted" / reflection["learner"] / reflection["module"] / f"{reflection['module']}.ipynb",
+        raw_reflection_copy(root, reflection["learner"], reflection["module"], tmp_path),
         reflection["learner"],
         tmp_path / "control.html",
     )

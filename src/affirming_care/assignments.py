@@ -202,7 +202,9 @@ def _reflection_cells(course: Course, mod: ModuleContent) -> list[Any]:
         points=course.rubric.max_points,
     )
     answer.metadata["affirming_care"] = {"reflection": reflection.id}
-    answer.metadata["editable"] = False  # JupyterLab's read-only flag (nbgrader never sets it on answer cells)
+    answer.metadata["editable"] = (
+        False  # JupyterLab's read-only flag (nbgrader never sets it on answer cells)
+    )
     return [
         _nbgrader(
             new_markdown_cell(

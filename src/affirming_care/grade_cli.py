@@ -238,7 +238,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     table = Table(title=f"Released {result.module}", title_justify="left", show_header=False)
     table.add_column(overflow="fold")
     table.add_column(overflow="fold")
-    table.add_row("Knowledge checks (autograded)", str(result.checks))
+    table.add_row("Post-test items (autograded)", str(result.checks))
     table.add_row("Reflections (graded by hand)", str(result.reflections))
     table.add_row("Points", _pts(result.max_score))
     table.add_row("Due", result.due.strftime("%Y-%m-%d %H:%M UTC") if result.due else "not set (use --due)")

@@ -159,6 +159,7 @@ def _forged(ctx: Context, kind: str) -> HostileHandIn:
         return HostileHandIn(
             files,
             expected_checks=0.0,
+            reflection_written=False,
             canary=canary,
             autograde="no answer file: every check scores 0; the added cell is reported and never run",
         )
@@ -170,6 +171,7 @@ def _forged(ctx: Context, kind: str) -> HostileHandIn:
     return HostileHandIn(
         files,
         expected_checks=score,
+        reflection_written=False,
         canary=canary,
         autograde="only the items whose first shown option is right score; the added cell is reported and never run",
     )
@@ -184,6 +186,7 @@ def _linked(ctx: Context, kind: str) -> HostileHandIn:
     return HostileHandIn(
         files,
         links={store_filename(ctx.mid): str(target)},
+        reflection_written=False,
         findings=[intake.LINK],
         autograde="the link is not followed: no answer file, every check scores 0",
     )
@@ -205,7 +208,7 @@ def build(ctx: Context, kind: str) -> HostileHandIn:
         full.autograde = "graded as complete; the reflection's markup is inert wherever it is shown"
     elif kind == "oversized_answer_file":
         full.files[answers] = oversized(complete[answers], ctx.answer_limit)
-        full.expected_checks, full.findings = 0.0, [intake.TOO_LARGE]
+        full.expected_checks, full.findings, full.reflection_written = 0.0, [intake.TOO_LARGE], False
         full.autograde = "the answer file is refused at collect: every check scores 0"
     elif kind == "nested_archive":
         full.extra = {"more-work.zip": nested_zip(ctx.mid, complete[nb_name])}

@@ -363,7 +363,9 @@ def _files(
         expected = 0.0
     if kind == "missing_notebook":
         expected = None
-    return files, expected, reflection is not None and kind != "missing_notebook"
+    # The reflection travels in the answer file: without a readable one there is none to grade.
+    unreadable = ("missing_notebook", "no_answer_file", "damaged_answer_file")
+    return files, expected, reflection is not None and kind not in unreadable
 
 
 def _submit_to_exchange(
