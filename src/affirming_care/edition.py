@@ -72,6 +72,7 @@ NEVER = shutil.ignore_patterns(
 ARCHIVES = (".whl", ".zip")
 CHECKS_FILE = re.compile(r"(?:^|/)content/[^/]+/checks\.ya?ml$")
 CORRECT_TRUE = re.compile(r"""["']?\bcorrect\b["']?\s*:\s*true\b""", re.IGNORECASE)
+CORRECT_FLAG = "an option's 'correct' flag set to true (an answer key), outside content/*/checks.yml"
 CORRECT_WORD = re.compile(r"\bcorrect\b", re.IGNORECASE)
 WINDOW = 120
 """Characters either side of a right option's text in which the word "correct" counts as a key."""
@@ -251,9 +252,9 @@ def haystack(name: str, data: bytes) -> str:
     return normalise("\n".join(parts))
 
 
-def _right_option_leaks(hay: str, needles: Needles) -> Iterator[str]:
+def _right_option_leaks(hay: str, needles: Needles, runs: set[tuple[str, ...]]) -> Iterator[str]:
     for text, item in needles.right_options.items():
-        start = hay.find(text)
+        start = hay.find(text) if probe(text) in runs else -1
         while start >= 0:
             window = hay[max(0, start - WINDOW) : start + len(text) + WINDOW]
             for public in needles.public:
@@ -265,20 +266,36 @@ def _right_option_leaks(hay: str, needles: Needles) -> Iterator[str]:
             start = hay.find(text, start + 1)
 
 
+def probe(text: str) -> tuple[str, ...]:
+    """Three whole words from inside a normalised text (never its first or last word, which may be
+    glued to punctuation in a file): if the text is in a file, these three words are among its own."""
+    return tuple(text.split(" ")[1:4])
+
+
 def leaks_in(name: str, data: bytes, needles: Needles) -> list[Leak]:
-    """The instructor-only texts found in one file (``name`` is its path inside the edition)."""
+    """The instructor-only texts found in one file (``name`` is its path inside the edition).
+
+    Each text is looked for only where its :func:`probe` is among the file's runs of three words,
+    which makes the guard a few times faster without missing anything it would otherwise find.
+    """
     hay = haystack(name, data)
-    found = [item for text, item in needles.texts.items() if text in hay]
-    found += list(_right_option_leaks(hay, needles))
+    words = hay.split(" ")
+    runs = set(zip(words, words[1:], words[2:], strict=False))
+    found = [item for text, item in needles.texts.items() if probe(text) in runs and text in hay]
+    found += list(_right_option_leaks(hay, needles, runs))
     if not CHECKS_FILE.search(name) and CORRECT_TRUE.search(data.decode("utf-8", errors="ignore")):
-        found.append("an option's 'correct' flag set to true (an answer key), outside content/*/checks.yml")
+        found.append(CORRECT_FLAG)
     return [Leak(name, item) for item in dict.fromkeys(found)]
 
 
 def _members(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, bytes]]:
-    """A file, and if it is an archive, each member (archives inside archives, two levels deep)."""
-    yield name, data
+    """A file, or if it is an archive, each of its members (archives inside archives, two levels deep).
+
+    An archive is read through its members only: its own bytes are compressed (or, stored, the
+    members' bytes again).
+    """
     if not name.endswith(ARCHIVES) or depth > 1:
+        yield name, data
         return
     import io
 
