@@ -249,10 +249,20 @@ def first_bank_variant() -> tuple[str, dict]:
     return slot["id"], slot["variants"][0]
 
 
-def test_the_guard_passes_the_built_edition(out: Path, needles: edition.Needles) -> None:
-    leaks, scanned = edition.scan_edition(out, needles)
-    assert leaks == []
-    assert scanned > len(list(out.rglob("*.ipynb"))) + 100  # the wheel's members were read too
+@pytest.fixture
+def small_tree(out: Path, tmp_path: Path) -> Path:
+    """A few files of the edition (a release and the learners' settings), for the faster guard tests."""
+    tree = tmp_path / "small"
+    shutil.copytree(out / "release" / "m02", tree / "release" / "m02")
+    shutil.copytree(out / "deploy", tree / "deploy")
+    return tree
+
+
+def test_the_guard_read_every_file_and_the_wheels_members(built: edition.EditionReport) -> None:
+    files = [p for p in built.out.rglob("*") if p.is_file() and p.name != edition.MANIFEST]
+    members = [n for n in zipfile.ZipFile(built.wheel).namelist() if not n.endswith("/")]
+    assert built.scanned == len(files) - 1 + len(members)  # the wheel itself through its members
+    assert built.needles > 1000
 
 
 def test_a_rationale_planted_in_a_notebook_fails_the_guard_naming_the_file(
@@ -271,10 +281,12 @@ def test_a_rationale_planted_in_a_notebook_fails_the_guard_naming_the_file(
 
 
 def test_keys_planted_in_a_zip_and_beside_an_item_file_fail_the_guard(
-    copy_of: Path, needles: edition.Needles
+    small_tree: Path, needles: edition.Needles
 ) -> None:
+    copy_of = small_tree
     slot_id, variant = first_bank_variant()
     right = next(o for o in variant["options"] if o["correct"])
+    (copy_of / "wheels").mkdir()
     with zipfile.ZipFile(copy_of / "wheels" / "extra.zip", "w") as archive:
         archive.writestr("pkg/notes.txt", variant["options"][1]["feedback"])
     release = copy_of / "release" / "m02"
@@ -294,27 +306,29 @@ def test_keys_planted_in_a_zip_and_beside_an_item_file_fail_the_guard(
     }
 
 
-def test_option_texts_without_keys_pass_the_guard(copy_of: Path, needles: edition.Needles) -> None:
-    """The keyless item file a release carries: every stem and option text, no key, no leak."""
+def test_option_texts_without_keys_pass_the_guard(small_tree: Path, needles: edition.Needles) -> None:
+    """The keyless item files a release carries, every module's: stems and option texts, no leak."""
     from affirming_care.posttest import load_banks, public_bank
 
-    bank = load_banks(ASSESSMENT / "posttest")["m02"]
-    (copy_of / "release" / "m02" / "m02-posttest.json").write_text(
-        public_bank(bank).model_dump_json(indent=1)
-    )
-    assert edition.scan_edition(copy_of, needles)[0] == []
+    for mid, bank in load_banks(ASSESSMENT / "posttest").items():
+        (small_tree / "items" / mid).mkdir(parents=True)
+        (small_tree / "items" / mid / f"{mid}-posttest.json").write_text(
+            public_bank(bank).model_dump_json(indent=1)
+        )
+    assert edition.scan_edition(small_tree, needles)[0] == []
 
 
-def test_the_guard_reads_the_keys_of_the_bank_named(tmp_path: Path, copy_of: Path) -> None:
+def test_the_guard_reads_the_keys_of_the_bank_named(tmp_path: Path, small_tree: Path) -> None:
     bank = tmp_path / "private"
     bank.mkdir()
     data = yaml.safe_load((ASSESSMENT / "posttest" / "m03.yml").read_text(encoding="utf-8"))
     secret = "A private rationale the shipped bank does not have, about asking before assuming anything."
     data["slots"][0]["variants"][0]["rationale"] = secret
     (bank / "m03.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    (copy_of / "content" / "notes.md").write_text(secret)
+    (small_tree / "content").mkdir()
+    (small_tree / "content" / "notes.md").write_text(secret)
 
-    leaks, _ = edition.scan_edition(copy_of, edition.instructor_needles(REPO, bank))
+    leaks, _ = edition.scan_edition(small_tree, edition.instructor_needles(REPO, bank))
     assert [leak.file for leak in leaks] == ["content/notes.md"]
 
 
@@ -322,8 +336,10 @@ def test_the_guard_reads_the_keys_of_the_bank_named(tmp_path: Path, copy_of: Pat
 
 
 @pytest.fixture
-def fast_steps(monkeypatch: pytest.MonkeyPatch, built: edition.EditionReport) -> None:
-    """The wheel and the release taken from the built edition, so a build takes a second or two."""
+def fast_steps(
+    monkeypatch: pytest.MonkeyPatch, built: edition.EditionReport, needles: edition.Needles
+) -> None:
+    """The wheel, the release and the keys taken from the module's build, so a build takes seconds."""
 
     def wheel(root: Path, work: Path) -> Path:
         work.mkdir(parents=True)
@@ -333,6 +349,7 @@ def fast_steps(monkeypatch: pytest.MonkeyPatch, built: edition.EditionReport) ->
         shutil.copytree(built.out / "release", out / "release")
         return MODULES
 
+    monkeypatch.setattr(edition, "instructor_needles", lambda root, bank=None: needles)
     monkeypatch.setattr(edition, "build_wheel", wheel)
     monkeypatch.setattr(edition, "release_assignments", release)
 
