@@ -280,7 +280,7 @@ def leaks_in(name: str, data: bytes, needles: Needles) -> list[Leak]:
     """
     hay = haystack(name, data)
     words = hay.split(" ")
-    runs = set(zip(words, words[1:], words[2:], strict=False))
+    runs: set[tuple[str, ...]] = set(zip(words, words[1:], words[2:], strict=False))
     found = [item for text, item in needles.texts.items() if probe(text) in runs and text in hay]
     found += list(_right_option_leaks(hay, needles, runs))
     if not CHECKS_FILE.search(name) and CORRECT_TRUE.search(data.decode("utf-8", errors="ignore")):
@@ -374,6 +374,12 @@ def copy_notebooks(root: Path, out: Path) -> None:
                 f"{root / 'notebooks' / path.name} has outputs; notebooks are stored without them "
                 "(clear its outputs, then build again)"
             )
+
+
+def copy_course(root: Path, out: Path) -> None:
+    """``notebooks/`` and ``content/``, as stored."""
+    copy_notebooks(root, out)
+    _copy(root / "content", out / "content")
 
 
 def build_wheel(root: Path, work: Path) -> Path:
@@ -615,9 +621,7 @@ def build_edition(
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-", dir=out.resolve().parent) as tmp:
         work, built = Path(tmp) / "work", Path(tmp) / "edition"
         built.mkdir()
-        _timed(
-            seconds, "copy", lambda: (copy_notebooks(root, built), _copy(root / "content", built / "content"))
-        )
+        _timed(seconds, "copy", lambda: copy_course(root, built))
         wheel = _timed(seconds, "wheel", lambda: build_wheel(root, work / "wheel"))
         (built / "wheels").mkdir()
         shutil.copy2(wheel, built / "wheels" / wheel.name)
