@@ -397,3 +397,25 @@ def test_a_folder_that_is_not_empty_is_refused_unless_forced(
 def test_the_checkout_itself_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["edition", "--out", str(REPO), "--force"]) == 1
     assert "holds the course's source" in capsys.readouterr().err
+
+
+def test_every_non_notebook_file_of_a_source_folder_is_released(tmp_path: Path) -> None:
+    """As the post-test assignment will have it: mNN.ipynb with mNN-posttest.json (and any other file)."""
+    from affirming_care.posttest import load_banks, public_bank
+
+    root = tmp_path / "checkout"
+    source = root / "assignments" / "source" / "m00"
+    shutil.copytree(SOURCE / "m00", source)
+    items = public_bank(load_banks(ASSESSMENT / "posttest")["m00"]).model_dump_json(indent=1)
+    (source / "m00-posttest.json").write_text(items)
+    (source / "figures").mkdir()
+    (source / "figures" / "note.txt").write_text("a file in a subfolder")
+    (source / "m00-answers.json").write_text("{}")  # a stray answer file is never released
+
+    out = tmp_path / "edition"
+    assert edition.release_assignments(root, tmp_path / "work", out) == ["m00"]
+    released = out / "release" / "m00"
+    assert (released / "m00-posttest.json").read_text() == items
+    assert (released / "figures" / "note.txt").read_text() == "a file in a subfolder"
+    assert not (released / "m00-answers.json").exists()
+    assert "BEGIN HIDDEN TESTS" not in (released / "m00.ipynb").read_text()
