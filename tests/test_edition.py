@@ -419,3 +419,12 @@ def test_every_non_notebook_file_of_a_source_folder_is_released(tmp_path: Path) 
     assert (released / "figures" / "note.txt").read_text() == "a file in a subfolder"
     assert not (released / "m00-answers.json").exists()
     assert "BEGIN HIDDEN TESTS" not in (released / "m00.ipynb").read_text()
+
+
+def test_without_a_bank_to_check_against_nothing_is_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["edition", "--out", str(tmp_path / "edition"), "--bank", str(tmp_path / "no-bank")]) == 1
+    err = capsys.readouterr().err
+    assert f"No post-test bank at {tmp_path / 'no-bank'}" in err and "--bank DIR" in err
+    assert not (tmp_path / "edition").exists()

@@ -225,15 +225,17 @@ def instructor_needles(root: Path, bank: Path | None = None) -> Needles:
             f"No post-test bank at {bank_folder}: the guard needs the keys it must keep out. "
             "Build the edition from a checkout of the source repository, or pass --bank DIR."
         )
+    if not anchors_folder.is_dir():
+        raise EditionError(
+            f"No anchored rubric at {anchors_folder}: the guard needs the anchors and exemplars it must "
+            "keep out. Build from a checkout of the source repository, or set AFFIRMING_CARE_ANCHORS=DIR."
+        )
     try:
         bank_needles(needles, bank_folder)
-        if anchors_folder.is_dir():
-            anchor_needles(needles, anchors_folder, root / "content")
+        anchor_needles(needles, anchors_folder, root / "content")
     except ContentError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)
         raise EditionError(f"The instructor material the guard reads has problems:\n{problems}") from None
-    if not anchors_folder.is_dir():
-        raise EditionError(f"No anchored rubric at {anchors_folder}: the guard needs it to keep it out.")
     if cases_folder.is_dir():
         case_needles(needles, cases_folder)
     return needles
@@ -538,6 +540,16 @@ The course gives no legal advice. Reporting duties and laws differ by place.
 """
 
 
+GITIGNORE = """\
+# A learner's own answers never leave their machine: never commit them to the published edition.
+*-answers.json
+*-answers.json.damaged-*
+.ipynb_checkpoints/
+__pycache__/
+my-certificate.pdf
+"""
+
+
 def write_readme(out: Path, root: Path, wheel: Path, modules: list[str]) -> None:
     version, commit = project_version(root), source_commit(root)
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -557,6 +569,7 @@ def write_readme(out: Path, root: Path, wheel: Path, modules: list[str]) -> None
         "branch": BRANCH,
     }
     (out / INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
 
 
 def _normalise_modes(folder: Path) -> None:
