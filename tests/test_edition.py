@@ -39,7 +39,7 @@ MODULES = sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").is_
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> edition.EditionReport:
     out = tmp_path_factory.mktemp("edition") / "learner-edition"
-    report = edition.build_edition(out)
+    report = edition.build_edition(out, root=REPO)
     print(f"edition built: {report.seconds}")
     return report
 
@@ -345,7 +345,7 @@ def fast_steps(
         work.mkdir(parents=True)
         return Path(shutil.copy2(built.wheel, work / built.wheel.name))
 
-    def release(root: Path, work: Path, out: Path) -> list[str]:
+    def release(root: Path, work: Path, out: Path, bank: Path | None = None) -> list[str]:
         shutil.copytree(built.out / "release", out / "release")
         return MODULES
 
@@ -383,6 +383,10 @@ def test_a_folder_that_is_not_empty_is_refused_unless_forced(
 
     assert main(["edition", "--out", str(target)]) == 1
     assert "is not empty" in capsys.readouterr().err and (target / "old.txt").exists()
+    assert main(["edition", "--out", str(target), "--force"]) == 1  # not an edition: never replaced
+    assert "holds no learner edition" in capsys.readouterr().err and (target / "old.txt").exists()
+
+    (target / edition.INFO).write_text(json.dumps({"format": edition.EDITION_FORMAT}))
 
     assert main(["edition", "--out", str(target), "--force"]) == 0
     assert not (target / "old.txt").exists() and (target / ".git" / "HEAD").exists()
@@ -397,6 +401,8 @@ def test_a_folder_that_is_not_empty_is_refused_unless_forced(
 def test_the_checkout_itself_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["edition", "--out", str(REPO), "--force"]) == 1
     assert "holds the course's source" in capsys.readouterr().err
+    with pytest.raises(edition.EditionError, match="holds no learner edition"):
+        edition.prepare_out(REPO / "src", REPO, force=True)
 
 
 def test_every_non_notebook_file_of_a_source_folder_is_released(tmp_path: Path) -> None:

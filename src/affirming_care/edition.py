@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import hashlib
 import html
+import inspect
 import json
 import os
 import re
@@ -55,6 +56,7 @@ BRANCH = "learner-edition"
 DEFAULT_OUT = Path("build") / "learner-edition"
 MANIFEST = "MANIFEST.sha256"
 INFO = "EDITION.json"
+EDITION_FORMAT = "affirming-care/learner-edition"
 KEEP = ".git"
 """Kept in an existing edition folder on ``force``: a git checkout of the published branch."""
 
@@ -419,7 +421,7 @@ def _has_setuptools() -> bool:
         return False
 
 
-def release_assignments(root: Path, work: Path, out: Path) -> list[str]:
+def release_assignments(root: Path, work: Path, out: Path, bank: Path | None = None) -> list[str]:
     """``release/mNN/``: nbgrader's student version of each source assignment, over a temporary course.
 
     Every non-notebook file of the source folder is in the release too, as nbgrader copies them; a
@@ -431,8 +433,12 @@ def release_assignments(root: Path, work: Path, out: Path) -> list[str]:
 
     source = root / "assignments" / "source"
     course = work / "course"
+    # TODO(issue 11): pass bank= directly once grading.init.init_course takes it on every branch.
+    extra: dict[str, Any] = (
+        {"bank": bank} if bank is not None and "bank" in inspect.signature(init_course).parameters else {}
+    )
     try:
-        modules = init_course(course, source=source).modules
+        modules = init_course(course, source=source, **extra).modules
         for mid in modules:
             release(course, mid)
     except GradingError as exc:
@@ -443,11 +449,11 @@ def release_assignments(root: Path, work: Path, out: Path) -> list[str]:
     for mid in modules:
         target = out / "release" / mid
         shutil.copytree(course / "release" / mid, target, ignore=NEVER)
-        for extra in _non_notebook_files(source / mid):
-            rel = extra.relative_to(source / mid)
+        for path in _non_notebook_files(source / mid):
+            rel = path.relative_to(source / mid)
             if not (target / rel).exists():
                 (target / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(extra, target / rel)
+                shutil.copy2(path, target / rel)
     return modules
 
 
@@ -560,7 +566,7 @@ def write_readme(out: Path, root: Path, wheel: Path, modules: list[str]) -> None
         encoding="utf-8",
     )
     info = {
-        "format": "affirming-care/learner-edition",
+        "format": EDITION_FORMAT,
         "version": version,
         "source_commit": commit,
         "built": built,
@@ -588,11 +594,26 @@ def prepare_out(out: Path, root: Path, force: bool) -> None:
         raise EditionError(f"{out} holds the course's source; choose another folder for the edition")
     if target.exists() and not target.is_dir():
         raise EditionError(f"{out} is a file; the edition is written to a folder")
-    if target.is_dir() and any(p.name != KEEP for p in target.iterdir()) and not force:
+    if not target.is_dir() or not any(p.name != KEEP for p in target.iterdir()):
+        return
+    if not force:
         raise EditionError(
-            f"{out} is not empty. Choose an empty folder, or pass --force to replace what is in it "
-            f"(a {KEEP} folder in it is kept)."
+            f"{out} is not empty. Choose an empty folder, or pass --force to replace the learner "
+            f"edition in it (a {KEEP} folder in it is kept)."
         )
+    if not _is_edition(target):
+        raise EditionError(
+            f"{out} is not empty and holds no learner edition ({INFO} is missing or not one); "
+            "--force replaces only an earlier edition. Choose an empty folder."
+        )
+
+
+def _is_edition(folder: Path) -> bool:
+    try:
+        info = json.loads((folder / INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("format") == EDITION_FORMAT
 
 
 def _move_into_place(built: Path, out: Path) -> None:
@@ -638,7 +659,7 @@ def build_edition(
         wheel = _timed(seconds, "wheel", lambda: build_wheel(root, work / "wheel"))
         (built / "wheels").mkdir()
         shutil.copy2(wheel, built / "wheels" / wheel.name)
-        modules = _timed(seconds, "release", lambda: release_assignments(root, work, built))
+        modules = _timed(seconds, "release", lambda: release_assignments(root, work, built, bank))
         copy_learner_settings(root, built, wheel)
         write_readme(built, root, wheel, modules)
         _normalise_modes(built)
