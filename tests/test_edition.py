@@ -398,9 +398,11 @@ def test_a_folder_that_is_not_empty_is_refused_unless_forced(
     assert "Learner edition written" in capsys.readouterr().out
 
 
-def test_the_checkout_itself_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["edition", "--out", str(REPO), "--force"]) == 1
-    assert "holds the course's source" in capsys.readouterr().err
+def test_the_checkout_itself_is_refused() -> None:
+    with pytest.raises(edition.EditionError, match="holds the course's source"):
+        edition.build_edition(REPO, root=REPO, force=True)
+    with pytest.raises(edition.EditionError, match="holds the course's source"):
+        edition.prepare_out(REPO.parent, REPO, force=True)
     with pytest.raises(edition.EditionError, match="holds no learner edition"):
         edition.prepare_out(REPO / "src", REPO, force=True)
 
