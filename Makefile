@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: course test lint book assignments clean
+.PHONY: course test lint book assignments edition clean
 
 # Create the environment once, and again whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -51,6 +51,13 @@ book: $(STAMP)
 ## Rewrite assignments/source from the content after changing a module.
 assignments: $(STAMP)
 	$(BIN)/affirming_care assignments
+
+## Build the learner edition into build/learner-edition: what learners, Binder and the hub image get
+## (notebooks, content, the wheel, the released assignments; no post-test keys, no grading material).
+## Publish that folder as the branch `learner-edition` (deploy/README.md); links and hubs point there.
+EDITION := build/learner-edition
+edition: $(STAMP)
+	$(BIN)/affirming_care edition --out $(EDITION) --force
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info

@@ -145,10 +145,15 @@ def test_the_book_theme_does_not_import_the_course_package() -> None:
     assert offenders == []
 
 
-def test_the_dockerfile_copies_everything_a_wheel_is_built_from() -> None:
+def test_the_dockerfile_installs_the_learner_editions_wheel_and_copies_no_source() -> None:
+    """The hub image gets the learner edition (issue 11), not a wheel of the checkout."""
     dockerfile = (REPO / "deploy" / "z2jh" / "Dockerfile").read_text()
     copied = {word for line in dockerfile.splitlines() if line.startswith("COPY") for word in line.split()}
-    assert set(WHEEL_SOURCES) <= copied
+    assert "build/learner-edition" in copied
+    assert not copied & {"src", "content", "assignments", "notebooks", "assessment", "setup.py"}
+    assert (
+        "sha256sum --quiet -c MANIFEST.sha256" in dockerfile and "wheels/affirming_care-*.whl" in dockerfile
+    )
 
 
 def test_no_module_finds_files_by_its_place_in_a_checkout() -> None:

@@ -194,7 +194,7 @@ def cmd_curriculum(args: argparse.Namespace) -> int:
 
 Command = Callable[[argparse.Namespace], int]
 
-COMMAND_GROUPS = ["grade_cli", "cohort_cli", "lms.cli", "review_packet"]
+COMMAND_GROUPS = ["grade_cli", "cohort_cli", "lms.cli", "review_packet", "edition"]
 """Modules that add their own subcommands with ``register(subparsers)``."""
 
 

@@ -24,8 +24,9 @@ _courses = yaml.safe_load(_courses_file.read_text(encoding="utf-8")) or {}
 
 # Learners land in JupyterLab. nbgitpuller links (`affirming_care cohort link`) open a module directly.
 c.Spawner.default_url = "/lab"
-# The notebooks read the course's content from the pulled repository, so it matches the pulled
-# notebooks (the package has its own copy too).
+# The notebooks read the course's content from the learner edition nbgitpuller pulled (the branch
+# learner-edition, never the source branch), so it matches the pulled notebooks (the package, from
+# the edition's wheel, has its own copy too).
 # TLJH's home for hub user NAME is /home/jupyter-NAME; nbgitpuller pulls into affirming-care/ there.
 # Learners' servers read the learners' settings (deploy/learner, installed by install.sh): no
 # nbgrader instructor tools. The formgrader services do not get this environment.
