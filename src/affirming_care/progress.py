@@ -273,7 +273,8 @@ def result_candidates(module_id: str, answers: Path) -> list[Path]:
     name = result_filename(module_id)
     chosen = os.environ.get(RESULTS_ENV)
     if chosen:
-        return [Path(chosen).expanduser() / name]
+        path = Path(chosen).expanduser() / name
+        return [path] if path.exists() or path.is_symlink() else []
     found: list[Path] = []
     for base in (answers.resolve().parent / module_id, Path.home() / module_id):
         for folder in sorted(base.glob("feedback/*")):
