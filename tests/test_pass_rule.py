@@ -178,7 +178,7 @@ def test_half_credit_shows_as_0_5_in_the_page_the_result_the_export_and_my_progr
     tmp_path: Path, bank: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from affirming_care.loader import load_course
-    from affirming_care.progress import progress_from_stores, posttest_cell, read_results
+    from affirming_care.progress import posttest_cell, progress_from_stores, read_results
 
     root = course_folder(tmp_path / "course", bank)
     seed, slot_id, one_right = half_right_seed(bank)

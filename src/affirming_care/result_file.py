@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-FORMAT = "affirming-care/result"
+FORMAT: Literal["affirming-care/result"] = "affirming-care/result"
 MAX_RESULT_BYTES = 64_000
 """A result is a few hundred bytes; a feedback page with one is well under a megabyte."""
 MAX_PAGE_BYTES = 5_000_000

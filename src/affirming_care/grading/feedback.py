@@ -145,10 +145,7 @@ def _archive(root: Path, module: str, written: dict[str, Path]) -> Path | None:
     archive.parent.mkdir(exist_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for sid, page in sorted(written.items()):
-            zf.write(page, f"{sid}_{module}_feedback.html")
-            result = page.parent / result_filename(module)
-            if result.is_file():
-                zf.write(result, f"{sid}_{result_filename(module)}")
+            zf.write(page, f"{sid}_{module}_feedback.html")  # the page carries the module's result
     return archive
 
 
