@@ -3,7 +3,10 @@
 The "My progress" notebook (``notebooks/my-progress.ipynb``) calls :func:`show_progress` and
 :func:`certificate_maker`. Both read the ``mNN-answers.json`` files the module notebooks wrote
 beside them (``$AFFIRMING_CARE_ANSWERS`` or the current folder), and never change them: a damaged
-file is reported here and moved aside only when its own module notebook opens it.
+file is reported here and moved aside only when its own module notebook opens it. Whether a
+module's post-test was passed comes only from a result grading returned (``mNN-result.json``, or
+the copy inside the returned feedback page: :func:`result_candidates`); a result that cannot be
+read is reported by file and field and left out.
 
 The published book shows the same view from what the browser keeps (``book/_static/my-progress.js``).
 That script gets :func:`course_summary` as JSON and follows the same rules, listed in
