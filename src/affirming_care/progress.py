@@ -164,6 +164,43 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+def _count_cases(p: ModuleProgress, mod: ModuleContent, data: AnswerFile) -> list[str]:
+    """Cases finished and skipped into ``p``; the records' timestamps."""
+    stamps = []
+    for vid in mod.vignettes:
+        record = data.vignettes.get(vid)
+        if record is None:
+            continue
+        stamps.append(record.updated)
+        p.cases_done += record.status == "finished"
+        p.cases_skipped += record.status == "skipped"
+    return stamps
+
+
+def _count_checks(p: ModuleProgress, mod: ModuleContent, data: AnswerFile) -> list[str]:
+    stamps = []
+    for q in mod.questions:
+        check = data.checks.get(q.id)
+        if check is None or not check.selected:
+            continue
+        stamps.append(check.updated)
+        p.checks_answered += 1
+        p.checks_right += frozenset(check.selected) == q.answer
+        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
+    return stamps
+
+
+def _count_reflection(p: ModuleProgress, mod: ModuleContent, rubric: Rubric, data: AnswerFile) -> list[str]:
+    written = data.reflections.get(mod.reflection.id) if mod.reflection else None
+    if written is None:
+        return []
+    p.reflection_words = word_count(written.text)
+    scores = written.self_assessment
+    if all(c.id in scores for c in rubric.criteria):
+        p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
+    return [written.updated]
+
+
 def module_progress(
     mod: ModuleContent, rubric: Rubric, data: AnswerFile | None, result: ModuleResult | None = None
 ) -> ModuleProgress:
@@ -207,30 +244,9 @@ def module_progress(
         p.posttest_pass_mark = result.posttest.pass_mark
     if data is None:
         return p
-    stamps: list[str] = []
-    for vid in mod.vignettes:
-        record = data.vignettes.get(vid)
-        if record is None:
-            continue
-        stamps.append(record.updated)
-        p.cases_done += record.status == "finished"
-        p.cases_skipped += record.status == "skipped"
-    for q in mod.questions:
-        check = data.checks.get(q.id)
-        if check is None or not check.selected:
-            continue
-        stamps.append(check.updated)
-        p.checks_answered += 1
-        p.checks_right += frozenset(check.selected) == q.answer
-        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
-    if mod.reflection:
-        written = data.reflections.get(mod.reflection.id)
-        if written is not None:
-            stamps.append(written.updated)
-            p.reflection_words = word_count(written.text)
-            scores = written.self_assessment
-            if all(c.id in scores for c in rubric.criteria):
-                p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
+    stamps = (
+        _count_cases(p, mod, data) + _count_checks(p, mod, data) + _count_reflection(p, mod, rubric, data)
+    )
     anything = bool(data.vignettes or data.checks or data.reflections)
     p.updated = max(stamps) if stamps else None
     if anything:

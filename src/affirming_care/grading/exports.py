@@ -153,6 +153,21 @@ def _assignment_parts(assignment: Any) -> tuple[float, float | None]:
     return post, reflection
 
 
+def _submitted_parts(sub: Any) -> tuple[float, float | None, bool]:
+    """A submission's post-test points, its reflection's manual score, and whether that waits for a grader."""
+    post = 0.0
+    refl: float | None = None
+    refl_waiting = False
+    for g in (g for nb in sub.notebooks for g in nb.grades):
+        if _is_reflection(g.name, getattr(g.cell, "cell_type", None)):
+            refl_waiting = refl_waiting or bool(g.needs_manual_grade)
+            if g.manual_score is not None:
+                refl = (refl or 0.0) + float(g.manual_score)
+        else:
+            post += float(g.score or 0.0)
+    return post, refl, refl_waiting
+
+
 def module_grade(
     assignment: Any, sub: Any | None, threshold: float = DEFAULT_REFLECTION_THRESHOLD
 ) -> ModuleGrade:
@@ -170,18 +185,7 @@ def module_grade(
             reflection_max=refl_max,
             reflection_threshold=threshold,
         )
-    post = 0.0
-    refl: float | None = None
-    refl_waiting = False
-    for nb in sub.notebooks:
-        for g in nb.grades:
-            cell_type = getattr(g.cell, "cell_type", None)
-            if _is_reflection(g.name, cell_type):
-                refl_waiting = refl_waiting or bool(g.needs_manual_grade)
-                if g.manual_score is not None:
-                    refl = (refl or 0.0) + float(g.manual_score)
-            else:
-                post += float(g.score or 0.0)
+    post, refl, refl_waiting = _submitted_parts(sub)
     waiting = bool(sub.needs_manual_grade) or (refl_max is not None and refl_waiting)
     if refl_max is not None and refl is None and not waiting:
         refl = 0.0
