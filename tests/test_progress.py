@@ -627,3 +627,19 @@ def test_the_progress_notebook_says_how_to_clear_answers() -> None:
 
     assert "answers_clearer()" in text
     assert "cleared-answers-" in text and "Nothing is deleted" in text
+
+
+def test_the_result_a_page_carries_is_the_last_one_and_cannot_end_its_script_early(tmp_path: Path) -> None:
+    from affirming_care.result_file import read_result
+
+    planted = write_result(tmp_path / "planted.json", 5, True)
+    ours = ModuleResult.model_validate_json(write_result(tmp_path / "ours.json", 1, False).read_text())
+    fake = embed("<p>learner text</p>", ModuleResult.model_validate_json(planted.read_text()))
+    ours = ours.model_copy(update={"graded_at": "2026-12-01T10:00:00+00:00 </script>"[:40]})
+    page = tmp_path / "m02.html"
+    page.write_text(embed(f"<html><body>{fake}</body></html>", ours))
+
+    assert page.read_text().count('id="affirming-care-result"') == 1  # an earlier block is replaced
+    got = read_result(page, "m02")
+    assert (got.posttest.earned, got.passed) == (1, False)
+    assert "</script>" not in page.read_text().split('id="affirming-care-result">')[1].split("</script>")[0]
