@@ -67,7 +67,8 @@ def item_feedback(bank: Bank, data: AnswerFile | None) -> list[ItemFeedback]:
     for n, drawn in enumerate(draw(bank, record.seed), start=1):
         slot = bank.slot(drawn.slot_id)
         variant = drawn_variant(bank, drawn)
-        assert isinstance(variant, Variant)
+        if not isinstance(variant, Variant):  # a full bank always gives full variants
+            continue
         chosen = frozenset(record.answers.get(slot.id, ()))
         problem = None
         try:
