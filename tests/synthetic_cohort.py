@@ -72,7 +72,7 @@ def first_then_right(course: Course, module: str, i: int) -> AnswerFile:
         )
     if mod.reflection:
         data.reflections[mod.reflection.id] = ReflectionRecord(
-            text="I would ask what the client wants. " * 20
+            text="I would ask what the client wants. " * 25  # 175 words, within 150 to 350
         )
     return data
 

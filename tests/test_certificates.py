@@ -40,8 +40,12 @@ def test_hours_are_the_module_minutes_to_the_nearest_quarter_hour(minutes: int, 
 
 
 def mixed(i: int, module: str) -> Grade | None:
-    """Learner 0 and 1 pass; 2 fails (no checks, a weak reflection); 3 waits for a grader; 4 handed in nothing."""
-    return [Grade(1.0, 12), Grade(0.5, 11), Grade(0.0, 6), Grade(1.0, None), None][i]
+    """Learner 0 and 1 pass; 2 fails (a weak post-test and reflection); 3 waits for a grader; 4 handed in nothing.
+
+    The mini course's gradebook has its two checks as the autograded part and the reflection
+    (12 points) as the manually graded part.
+    """
+    return [Grade(1.0, 12), Grade(0.75, 8), Grade(0.5, 12), Grade(1.0, None), None][i]
 
 
 def test_a_certificate_for_each_learner_who_passed_holds_name_modules_and_hours(
@@ -61,10 +65,11 @@ def test_a_certificate_for_each_learner_who_passed_holds_name_modules_and_hours(
     assert "1 December 2026" in text
     assert "Issued by: Harbour Community Health" in text
     assert "Unverified" not in text
+    assert "post-test reached 75% of its points on its own" in text and "reached 8 of 12 points" in text
     assert "Ben Okafor" in text_of(result.written[1][1])
     reasons = {n.learner_id: n.reason for n in result.not_yet}
     assert reasons == {
-        ids[2]: "m02 scored 6 of 14, below 75%",
+        ids[2]: "m02: post-test 1 of 2, below 75%",
         ids[3]: "m02 waits for a grader",
         ids[4]: "m02 not submitted",
     }

@@ -30,8 +30,10 @@ def table() -> GradeTable:
     ana = LearnerGrades(
         Learner(id="ana.kim", first_name="Ana", last_name="Kim", email="ana@example.org", section="Tuesday"),
         {
-            "m00": ModuleGrade("graded", 15.0, 20.0),  # exactly 75%: passes
-            "m02": ModuleGrade("graded", 14.5, 20.0),  # 72.5%: does not
+            # The post-test at exactly 75% and the reflection above 8: passes.
+            "m00": ModuleGrade("graded", 15.0, 20.0, 6.0, 8.0, 9.0, 12.0),
+            # 72.5% overall, but the post-test alone is 68.75%: does not.
+            "m02": ModuleGrade("graded", 14.5, 20.0, 5.5, 8.0, 9.0, 12.0),
         },
     )
     ben = LearnerGrades(
@@ -43,8 +45,8 @@ def table() -> GradeTable:
             sis_login_id="bsilva",
         ),
         {
-            "m00": ModuleGrade("waiting", 8.0, 20.0),
-            "m02": ModuleGrade("not submitted", None, 20.0),
+            "m00": ModuleGrade("waiting", 8.0, 20.0, 8.0, 8.0, None, 12.0),
+            "m02": ModuleGrade("not submitted", None, 20.0, None, 8.0, None, 12.0),
         },
     )
     return GradeTable(
@@ -91,15 +93,31 @@ def test_completion_counts_modules_at_the_pass_mark_and_their_hours(tmp_path: Pa
     rows = read(write_completion_csv(table(), tmp_path / "completion.csv"))
     ana, ben = rows[1], rows[2]
 
-    assert rows[0][-2:] == ["m00 (75% to pass)", "m02 (75% to pass)"]
+    assert rows[0][8:] == [
+        "m00",
+        "m00 post-test (75% to pass)",
+        "m00 reflection (8 to pass)",
+        "m02",
+        "m02 post-test (75% to pass)",
+        "m02 reflection (8 to pass)",
+    ]
     assert ana[:8] == ["ana.kim", "Ana", "Kim", "ana@example.org", "1", "m00", "0.50", ""]
-    assert ana[8:] == ["passed (15/20)", "not passed (14.5/20)"]
+    assert ana[8:] == ["passed", "6/8", "9/12", "not passed", "5.5/8", "9/12"]
     assert ben[4:8] == ["0", "", "0.00", "m00"]
-    assert ben[8:] == ["waiting for a grader (8/20 so far)", "not submitted"]
+    assert ben[8:] == ["waiting for a grader", "8/8", "not graded yet", "not submitted", "", ""]
+
+
+def test_a_full_reflection_does_not_make_up_for_a_weak_post_test(tmp_path: Path) -> None:
+    weak = ModuleGrade("graded", 13.0, 17.0, 1.0, 5.0, 12.0, 12.0)  # 76% overall, post-test 20%
+    low_reflection = ModuleGrade("graded", 11.0, 17.0, 4.0, 5.0, 7.0, 12.0)
+
+    assert weak.verdict(0.75) == "not passed"
+    assert low_reflection.verdict(0.75) == "not passed"
+    assert low_reflection.verdict(0.75, reflection_threshold=7) == "passed"
 
 
 def test_a_lower_pass_mark_passes_more_modules(tmp_path: Path) -> None:
-    rows = read(write_completion_csv(table(), tmp_path / "completion.csv", pass_mark=0.7))
+    rows = read(write_completion_csv(table(), tmp_path / "completion.csv", pass_mark=0.65))
 
-    assert rows[0][-1] == "m02 (70% to pass)"
+    assert rows[0][-2] == "m02 post-test (65% to pass)"
     assert rows[1][4:7] == ["2", "m00 m02", f"{80 / 60:.2f}"]

@@ -29,6 +29,7 @@ from affirming_care.progress import (
     read_progress,
     summary_sentence,
 )
+from affirming_care.result_file import ModuleResult, PostTestPart, ReflectionPart, embed
 from affirming_care.store import AnswerFile, AnswerStore
 from affirming_care.testing import build_book
 from synthetic_cohort import first_then_right
@@ -38,8 +39,38 @@ SCRIPT = REPO / "book" / "_static" / "my-progress.js"
 REAL = content_root()  # the real course (or $AFFIRMING_CARE_CONTENT), read before any fixture changes it
 
 
+LONG_ENOUGH = "I would ask what she wants from our work together, and follow her lead. " * 10 + "Then " * 20
+"""160 words: within the mini course's reflection range (150 to 350)."""
+
+
+@pytest.fixture(autouse=True)
+def no_results_at_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``~/mNN/feedback`` is looked in for returned results: give each test an empty home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("AFFIRMING_CARE_RESULTS", raising=False)
+    return home
+
+
 def m02(progress):
     return next(m for m in progress.modules if m.id == "m02")
+
+
+def write_result(
+    path: Path, earned: float = 4.0, passed: bool = True, graded_at: str = "2026-12-01T10:00:00+00:00"
+) -> Path:
+    """A returned result as ``grade feedback`` writes it (five post-test points, a graded reflection)."""
+    result = ModuleResult(
+        module="m02",
+        posttest=PostTestPart(earned=earned, possible=5, pass_mark=0.75, passed=passed),
+        reflection=ReflectionPart(score=9, max=12, threshold=8, graded=True),
+        passed=passed,
+        graded_at=graded_at,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.model_dump_json(indent=1))
+    return path
 
 
 def test_with_no_answer_files_every_module_is_not_started_and_the_view_is_friendly(
@@ -78,14 +109,15 @@ def test_progress_follows_what_the_widgets_saved(mini_course: Path, answers: Pat
     case.choose("b")
     case.go_on()
     reflection = module.reflection()
-    reflection.write("I would ask what she wants from our work together, and follow her lead.")
+    reflection.write(LONG_ENOUGH)
 
     done = m02(read_progress())
 
-    assert done.status == "finished"
+    assert done.status == "activities done"  # no post-test result has come back
     assert (done.cases_done, done.checks_right, done.checks_right_first) == (1, 2, 1)
-    assert done.reflection_words == 14
+    assert done.reflection_words == 160
     assert done.self_assessment is None  # not scored yet
+    assert "Post-test: hand in the Module 2 assignment to have it graded" in progress_html(read_progress())
 
 
 def test_a_self_assessment_is_kept_in_the_store_and_counted_once_complete(
@@ -110,12 +142,125 @@ def test_a_self_assessment_is_kept_in_the_store_and_counted_once_complete(
     assert "you scored it 8 of 12" in progress_html(read_progress())
 
 
-def test_a_skipped_case_counts_as_done(mini_course: Path, answers: Path) -> None:
-    Module("m02").vignette("m02-kai-intake").skip()
+def test_a_skipped_case_is_not_done(mini_course: Path, answers: Path) -> None:
+    data = first_then_right(load_course(), "m02", 0)
+    data.vignettes = {k: v.model_copy(update={"status": "skipped"}) for k, v in data.vignettes.items()}
+    (answers / "m02-answers.json").write_text(data.model_dump_json())
+    write_result(answers.parent / "m02" / "feedback" / "2026-12-01 10:00:00" / "m02-result.json")
 
     progress = m02(read_progress())
 
-    assert (progress.status, progress.cases_done) == ("started", 1)
+    assert progress.posttest == "passed"  # everything else is there
+    assert (progress.status, progress.cases_done, progress.cases_skipped) == ("started", 0, 1)
+    assert "0 of 1 finished; 1 skipped (a skipped case is not finished)" in progress_html(read_progress())
+
+
+def test_a_returned_passed_post_test_completes_the_module(mini_course: Path, answers: Path) -> None:
+    (answers / "m02-answers.json").write_text(first_then_right(load_course(), "m02", 0).model_dump_json())
+    write_result(answers.parent / "m02" / "feedback" / "2026-12-01 10:00:00" / "m02-result.json", 3.5)
+
+    progress = read_progress()
+
+    assert (m02(progress).status, m02(progress).posttest_earned) == ("complete", 3.5)
+    assert [m.id for m in progress.complete] == ["m02"]
+    assert "Post-test: passed (3.5 of 5 points)" in progress_html(progress)
+    assert summary_sentence(progress).startswith("You have completed 1 of 1 modules.")
+
+
+def test_a_28_word_reflection_does_not_complete_a_module(mini_course: Path, answers: Path) -> None:
+    data = first_then_right(load_course(), "m02", 0)
+    for r in data.reflections.values():
+        r.text = "I would ask what the client wants. " * 4  # 28 words; the prompt asks for 150 to 350
+    (answers / "m02-answers.json").write_text(data.model_dump_json())
+    write_result(answers.parent / "m02" / "feedback" / "2026-12-01 10:00:00" / "m02-result.json")
+
+    progress = m02(read_progress())
+
+    assert (progress.reflection_words, progress.reflection_in_range) == (28, False)
+    assert progress.posttest == "passed" and progress.status == "started"
+    assert "28 words; the prompt asks for 150 to 350, so it does not count yet" in progress_html(
+        read_progress()
+    )
+
+
+def test_the_newest_result_counts_and_the_page_carries_one(
+    mini_course: Path, answers: Path, no_results_at_home: Path
+) -> None:
+    (answers / "m02-answers.json").write_text(first_then_right(load_course(), "m02", 0).model_dump_json())
+    write_result(
+        answers.parent / "m02" / "feedback" / "a" / "m02-result.json", 4, True, "2026-12-01T10:00:00+00:00"
+    )
+    # A later hand-in, returned through nbgrader's exchange: only the page comes back, in ~/m02/feedback.
+    later = write_result(no_results_at_home / "x.json", 2, False, "2026-12-02T10:00:00+00:00")
+    page = no_results_at_home / "m02" / "feedback" / "2026-12-02 09:00:00" / "m02.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        embed(
+            "<html><body><p>nbgrader's page</p></body></html>",
+            ModuleResult.model_validate_json(later.read_text()),
+        )
+    )
+
+    progress = m02(read_progress())
+
+    assert (progress.posttest, progress.posttest_earned, progress.status) == (
+        "not passed",
+        2,
+        "activities done",
+    )
+    assert progress.result_file == str(page)
+    assert "Post-test: not passed yet (2 of 5 points, 75% needed)" in progress_html(read_progress())
+
+
+def test_results_come_from_the_results_folder_when_it_is_set(
+    mini_course: Path, answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (answers / "m02-answers.json").write_text(first_then_right(load_course(), "m02", 0).model_dump_json())
+    write_result(answers.parent / "m02" / "feedback" / "a" / "m02-result.json")  # not looked at now
+    monkeypatch.setenv("AFFIRMING_CARE_RESULTS", str(tmp_path / "results"))
+
+    assert m02(read_progress()).posttest == "not graded"
+    write_result(tmp_path / "results" / "m02-result.json", 1, False)
+    assert m02(read_progress()).posttest == "not passed"
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ('{"format": "affirming-care/result", "module": "m02", "posttest": {"earned": "lots", "possible": 5, '
+         '"pass_mark": 0.75, "passed": true}, "passed": true, "graded_at": "2026-12-01T10:00:00"}',
+         "field posttest.earned"),
+        ('{"format": "affirming-care/result", "module": "m02", "passed": true}', "field posttest"),
+        ("{ not json", "not valid JSON"),
+        ("x" * 70_000, "more than a result can be"),
+    ],
+)  # fmt: skip
+def test_a_malformed_result_is_reported_by_file_and_field(
+    mini_course: Path, answers: Path, content: str, field: str
+) -> None:
+    (answers / "m02-answers.json").write_text(first_then_right(load_course(), "m02", 0).model_dump_json())
+    bad = answers.parent / "m02" / "feedback" / "2026-12-01 10:00:00" / "m02-result.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(content)
+
+    progress = read_progress()
+
+    assert m02(progress).posttest == "not graded" and m02(progress).status == "activities done"
+    assert len(progress.problems) == 1
+    assert str(bad) in progress.problems[0] and field in progress.problems[0]
+    assert 'role="alert"' in progress_html(progress)
+
+
+def test_a_result_that_is_a_link_is_not_followed(mini_course: Path, answers: Path, tmp_path: Path) -> None:
+    target = write_result(tmp_path / "elsewhere.json")
+    link = answers.parent / "m02" / "feedback" / "t" / "m02-result.json"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+
+    progress = read_progress()
+
+    assert m02(progress).posttest == "not graded"
+    assert "not a regular file" in progress.problems[0]
 
 
 def test_a_damaged_file_is_reported_and_left_where_it_is(mini_course: Path, answers: Path) -> None:
@@ -158,15 +303,17 @@ def test_the_real_course_progress_adds_up(tmp_path: Path) -> None:
 
     progress = read_progress(tmp_path, course)
 
-    assert [m.id for m in progress.finished] == finished
-    assert progress.minutes_finished == sum(course.module(m).meta.minutes for m in finished)
+    assert [m.id for m in progress.activities_done] == finished  # no post-test result: not complete
+    assert progress.complete == [] and progress.minutes_complete == 0
     expected_started = [
         m
         for m in started
         if course.module(m).questions and (course.module(m).vignettes or course.module(m).reflection)
     ]
     assert [m.id for m in progress.started] == expected_started
-    assert summary_sentence(progress).startswith(f"You have finished {len(finished)} of {len(mids)} modules")
+    assert summary_sentence(progress).startswith(
+        f"You have completed 0 of {len(mids)} modules. You have done the activities of {len(finished)} more modules"
+    )
 
 
 # The book's script computes the same progress -----------------------------------------------------------
@@ -228,6 +375,15 @@ def test_the_book_script_computes_the_same_progress_as_python(which: str, mini_c
     stores = sample_stores(course)
     # The mini course has one module: try an empty store on it too.
     variants = [stores, {}, {"m02": AnswerFile(module="m02")}] if which == "mini" else [stores, {}]
+    if which == "mini":  # a skipped case, and a reflection below the word range
+        skipped = first_then_right(course, "m02", 1)
+        skipped.vignettes = {
+            k: v.model_copy(update={"status": "skipped"}) for k, v in skipped.vignettes.items()
+        }
+        short = first_then_right(course, "m02", 2)
+        for r in short.reflections.values():
+            r.text = "Too short. " * 14
+        variants += [{"m02": skipped}, {"m02": short}]
     for variant in variants:
         python = progress_from_stores(course, variant)
 
@@ -254,7 +410,8 @@ def test_the_book_script_reports_a_damaged_key_and_reads_the_rest(mini_course: P
     assert js["progress"]["modules"][0]["status"] == "not started"
     good = first_then_right(course, "m02", 0).model_dump_json()
     js = run_script(course_summary(course), {}, {"affirming-care:answers:m02": good})
-    assert js["progress"]["modules"][0]["status"] == "finished"
+    assert js["progress"]["modules"][0]["status"] == "activities done"  # the book never has a result
+    assert js["progress"]["modules"][0]["posttest"] == "not graded"
 
 
 def test_the_course_summary_is_safe_inside_a_script_element(mini_course: Path) -> None:
@@ -300,14 +457,17 @@ def test_the_certificate_button_explains_what_is_missing_then_writes_an_unverifi
     assert "Type your name" in maker.status.value
     maker.name.value = "Inés Okafor"
     assert maker.make() is None
-    assert "Finish at least one module first" in maker.status.value
+    assert "Complete at least one module first" in maker.status.value
 
     (answers / "m02-answers.json").write_text(first_then_right(load_course(), "m02", 0).model_dump_json())
+    assert maker.make() is None  # activities done, but no post-test result yet
+    write_result(answers.parent / "m02" / "feedback" / "2026-12-01 10:00:00" / "m02-result.json")
     path = maker.make()
 
     assert path == answers / "my-certificate.pdf"
     text = " ".join(PdfReader(path).pages[0].extract_text().split())
     assert "Unverified: self-reported completion" in text
+    assert "post-test was graded and passed" in text and "every case was finished" in text
     assert "Inés Okafor" in text
     assert "Module 2: The two most common mistakes" in text
     assert "Estimated hours: 0.75 hours" in text  # 50 minutes, to the quarter hour
@@ -381,7 +541,7 @@ def test_the_book_page_shows_progress_from_local_storage(progress_page: Path) ->
             text = box.inner_text()
             chart = box.get_by_role("img")
 
-            assert "You have finished 0 of 1 modules and started 1 more" in text
+            assert "You have completed 0 of 1 modules. You have started 1 more." in text
             assert "started (75% done)" in text
             assert "2 of 2 answered; 1 right at the first try, 2 right now" in text
             assert "not written yet" in text
@@ -467,3 +627,19 @@ def test_the_progress_notebook_says_how_to_clear_answers() -> None:
 
     assert "answers_clearer()" in text
     assert "cleared-answers-" in text and "Nothing is deleted" in text
+
+
+def test_the_result_a_page_carries_is_the_last_one_and_cannot_end_its_script_early(tmp_path: Path) -> None:
+    from affirming_care.result_file import read_result
+
+    planted = write_result(tmp_path / "planted.json", 5, True)
+    ours = ModuleResult.model_validate_json(write_result(tmp_path / "ours.json", 1, False).read_text())
+    fake = embed("<p>learner text</p>", ModuleResult.model_validate_json(planted.read_text()))
+    ours = ours.model_copy(update={"graded_at": "2026-12-01T10:00:00+00:00 </script>"[:40]})
+    page = tmp_path / "m02.html"
+    page.write_text(embed(f"<html><body>{fake}</body></html>", ours))
+
+    assert page.read_text().count('id="affirming-care-result"') == 1  # an earlier block is replaced
+    got = read_result(page, "m02")
+    assert (got.posttest.earned, got.passed) == (1, False)
+    assert "</script>" not in page.read_text().split('id="affirming-care-result">')[1].split("</script>")[0]

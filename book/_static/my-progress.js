@@ -10,6 +10,8 @@
  * <script type="application/json" id="ac-course-summary">, written by
  * affirming_care.progress.course_summary when the book is built. The rules are the same as
  * affirming_care.progress.module_progress; a test runs both on the same answers and compares.
+ * The book has no graded post-test results (those come back to JupyterLab), so here a module gets
+ * as far as "activities done, post-test not graded", never "complete".
  *
  * Under the table, one control clears every module's answers from this browser (a shared clinic
  * computer), after a confirmation that names the modules; it removes only this book's keys.
@@ -45,16 +47,25 @@ const api = (function () {
       status: "not started",
       cases_total: mod.vignettes.length,
       cases_done: 0,
+      cases_skipped: 0,
       checks_total: mod.checks.length,
       checks_answered: 0,
       checks_right: 0,
       checks_right_first: 0,
       reflection_total: mod.reflection ? 1 : 0,
       reflection_words: 0,
+      reflection_min: mod.reflection && mod.words ? mod.words[0] : 0,
+      reflection_max: mod.reflection && mod.words ? mod.words[1] : 0,
       self_assessment: null,
       self_assessment_max: rubric.max,
       updated: null,
-      problem: null
+      problem: null,
+      /* The book never has a returned post-test result: it is graded from the JupyterLab assignment. */
+      posttest: "not graded",
+      posttest_earned: null,
+      posttest_possible: null,
+      posttest_pass_mark: null,
+      result_file: null
     };
     if (!store) { return finish(p); }
     var stamps = [];
@@ -65,7 +76,8 @@ const api = (function () {
       if (!has(vignettes, vid)) { return; }
       var r = vignettes[vid];
       stamps.push(r.updated);
-      if (r.status === "finished" || r.status === "skipped") { p.cases_done += 1; }
+      if (r.status === "finished") { p.cases_done += 1; }
+      if (r.status === "skipped") { p.cases_skipped += 1; }
     });
     mod.checks.forEach(function (q) {
       if (!has(checks, q.id)) { return; }
@@ -91,16 +103,21 @@ const api = (function () {
     var anything = Object.keys(vignettes).length + Object.keys(checks).length + Object.keys(reflections).length > 0;
     if (anything) {
       p.status = "started";
-      var written = p.reflection_words > 0;
-      if (p.cases_done === p.cases_total && p.checks_answered === p.checks_total && (written || !p.reflection_total)) {
-        p.status = "finished";
+      if (p.cases_done === p.cases_total && inRange(p)) {
+        p.status = p.posttest === "passed" ? "complete" : "activities done";
       }
     }
     return finish(p);
   }
 
+  /* No reflection in the module, or one within the prompt's word range. */
+  function inRange(p) {
+    return !p.reflection_total || (p.reflection_words >= p.reflection_min && p.reflection_words <= p.reflection_max);
+  }
+
   function finish(p) {
     p.reflection_written = p.reflection_words > 0;
+    p.reflection_in_range = inRange(p);
     var total = p.cases_total + p.checks_total + p.reflection_total;
     var done = p.cases_done + p.checks_answered + (p.reflection_total && p.reflection_written ? 1 : 0);
     p.percent_done = total ? pyRound((100 * done) / total) : 0;
@@ -121,15 +138,17 @@ const api = (function () {
       if (problems && problems[mod.id]) { p.problem = problems[mod.id]; }
       return p;
     });
-    var finished = modules.filter(function (m) { return m.status === "finished"; });
+    var complete = modules.filter(function (m) { return m.status === "complete"; });
+    var done = modules.filter(function (m) { return m.status === "activities done"; });
     var started = modules.filter(function (m) { return m.status === "started"; });
     var sum = function (list) { return list.reduce(function (s, m) { return s + m.minutes; }, 0); };
     return {
       title: summary.title,
       modules: modules,
-      finished: finished.length,
+      complete: complete.length,
+      activities_done: done.length,
       started: started.length,
-      minutes_finished: sum(finished),
+      minutes_complete: sum(complete),
       minutes_total: sum(modules),
       problems: modules.filter(function (m) { return m.problem; }).map(function (m) { return m.problem; })
     };
@@ -172,28 +191,40 @@ const api = (function () {
   function label(m) { return "Module " + m.number + ": " + m.title; }
 
   function statusWords(m) {
-    return m.status === "started" ? "started (" + m.percent_done + "% done)" : m.status;
+    if (m.status === "started") { return "started (" + m.percent_done + "% done)"; }
+    if (m.status === "activities done") {
+      return m.posttest === "not passed" ? "activities done, post-test not passed" : "activities done, post-test not graded";
+    }
+    return m.status;
   }
 
+  function having(p, status) { return p.modules.filter(function (m) { return m.status === status; }); }
+
   function summarySentence(p) {
-    var finished = p.modules.filter(function (m) { return m.status === "finished"; });
-    var started = p.modules.filter(function (m) { return m.status === "started"; });
-    var text = "You have finished " + finished.length + " of " + p.modules.length + " modules";
-    if (started.length) { text += " and started " + started.length + " more"; }
-    text += ".";
-    if (finished.length) { text += " The modules you finished take " + hoursText(p.minutes_finished) + " (estimated)."; }
+    var complete = having(p, "complete");
+    var done = having(p, "activities done");
+    var started = having(p, "started");
+    var text = "You have completed " + complete.length + " of " + p.modules.length + " modules.";
+    if (done.length) {
+      var k = done.length;
+      text += " You have done the activities of " + k + " more module" + (k !== 1 ? "s" : "") + "; " +
+        (k !== 1 ? "each is" : "it is") + " complete once its post-test is graded and passed.";
+    }
+    if (started.length) { text += " You have started " + started.length + " more."; }
+    if (complete.length) { text += " The modules you completed take " + hoursText(p.minutes_complete) + " (estimated)."; }
     text += " The whole course takes " + hoursText(p.minutes_total) + ".";
     return text;
   }
 
   function chartAlt(p) {
     var pieces = [];
-    var finished = p.modules.filter(function (m) { return m.status === "finished"; });
-    var started = p.modules.filter(function (m) { return m.status === "started"; });
-    var rest = p.modules.filter(function (m) { return m.status === "not started"; });
-    if (finished.length) {
-      pieces.push("finished: " + finished.map(function (m) { return "Module " + m.number; }).join(", "));
-    }
+    var complete = having(p, "complete");
+    var done = having(p, "activities done");
+    var started = having(p, "started");
+    var rest = having(p, "not started");
+    var numbers = function (list) { return list.map(function (m) { return "Module " + m.number; }).join(", "); };
+    if (complete.length) { pieces.push("complete: " + numbers(complete)); }
+    if (done.length) { pieces.push("activities done, post-test not yet passed: " + numbers(done)); }
     if (started.length) {
       pieces.push("started: " + started.map(function (m) {
         return "Module " + m.number + " (" + m.percent_done + "% done)";
@@ -202,6 +233,18 @@ const api = (function () {
     if (rest.length) { pieces.push("not started: " + rest.length + " module" + (rest.length !== 1 ? "s" : "")); }
     return "Bar chart of how much of each of the " + p.modules.length + " modules you have done, " +
       "from 0 to 100 percent. " + pieces.join("; ") + ".";
+  }
+
+  function casesCell(m) {
+    if (!m.cases_total) { return "none in this module"; }
+    var text = m.cases_done + " of " + m.cases_total + " finished";
+    if (m.cases_skipped) { text += "; " + m.cases_skipped + " skipped (a skipped case is not finished)"; }
+    return text;
+  }
+
+  /* The book has no results: the post-test is graded from the Module N assignment in JupyterLab. */
+  function posttestCell(m) {
+    return "Post-test: hand in the Module " + m.number + " assignment to have it graded";
   }
 
   function checksCell(m) {
@@ -213,8 +256,12 @@ const api = (function () {
 
   function reflectionCell(m) {
     if (!m.reflection_total) { return "none in this module"; }
-    if (!m.reflection_written) { return "not written yet"; }
+    if (!m.reflection_written) { return "not written yet (" + m.reflection_min + " to " + m.reflection_max + " words)"; }
     var text = "written (" + m.reflection_words + " words)";
+    if (!m.reflection_in_range) {
+      text = "written (" + m.reflection_words + " words; the prompt asks for " + m.reflection_min + " to " +
+        m.reflection_max + ", so it does not count yet)";
+    }
     text += m.self_assessment !== null ? "; you scored it " + m.self_assessment + " of " + m.self_assessment_max : "; not scored yet";
     return text;
   }
@@ -222,7 +269,7 @@ const api = (function () {
   /* Drawing (DOM) ----------------------------------------------------------------------------- */
 
   var SVG = "http://www.w3.org/2000/svg";
-  var COLOURS = { "finished": "#1b7837", "started": "#2166ac", "not started": "#bdbdbd" };
+  var COLOURS = { "complete": "#1b7837", "activities done": "#5aae61", "started": "#2166ac", "not started": "#bdbdbd" };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -275,7 +322,7 @@ const api = (function () {
     var t = el("table", { "class": "ac-progress-table" });
     t.appendChild(el("caption", {}, "Your progress, module by module"));
     var head = el("tr");
-    ["Module", "Status", "Cases", "Checks", "Reflection", "Estimated time"].forEach(function (h) {
+    ["Module", "Status", "Cases", "Checks", "Reflection", "Post-test", "Estimated time"].forEach(function (h) {
       head.appendChild(el("th", { scope: "col" }, h));
     });
     var thead = el("thead");
@@ -286,9 +333,10 @@ const api = (function () {
       var tr = el("tr");
       tr.appendChild(el("th", { scope: "row" }, label(m)));
       tr.appendChild(el("td", {}, statusWords(m)));
-      tr.appendChild(el("td", {}, m.cases_total ? m.cases_done + " of " + m.cases_total + " done" : "none in this module"));
+      tr.appendChild(el("td", {}, casesCell(m)));
       tr.appendChild(el("td", {}, checksCell(m)));
       tr.appendChild(el("td", {}, reflectionCell(m)));
+      tr.appendChild(el("td", {}, posttestCell(m)));
       tr.appendChild(el("td", {}, m.minutes + " minutes"));
       body.appendChild(tr);
     });
@@ -303,7 +351,7 @@ const api = (function () {
       note.appendChild(el("p", {}, text));
       container.appendChild(note);
     });
-    if (p.finished === 0 && p.started === 0) {
+    if (p.complete === 0 && p.activities_done === 0 && p.started === 0) {
       var empty = el("p", { "class": "ac-progress-empty" });
       empty.appendChild(el("strong", {}, "You have not started any module in this browser yet."));
       empty.appendChild(document.createTextNode(

@@ -3,7 +3,10 @@
 The "My progress" notebook (``notebooks/my-progress.ipynb``) calls :func:`show_progress` and
 :func:`certificate_maker`. Both read the ``mNN-answers.json`` files the module notebooks wrote
 beside them (``$AFFIRMING_CARE_ANSWERS`` or the current folder), and never change them: a damaged
-file is reported here and moved aside only when its own module notebook opens it.
+file is reported here and moved aside only when its own module notebook opens it. Whether a
+module's post-test was passed comes only from a result grading returned (``mNN-result.json``, or
+the copy inside the returned feedback page: :func:`result_candidates`); a result that cannot be
+read is reported by file and field and left out.
 
 The published book shows the same view from what the browser keeps (``book/_static/my-progress.js``).
 That script gets :func:`course_summary` as JSON and follows the same rules, listed in
@@ -24,9 +27,12 @@ from typing import Any, Literal
 
 from affirming_care.content import Rubric
 from affirming_care.loader import Course, ModuleContent, cached_course
+from affirming_care.result_file import BadResult, ModuleResult, read_result, result_filename
 from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
 
-Status = Literal["not started", "started", "finished"]
+Status = Literal["not started", "started", "activities done", "complete"]
+PostTest = Literal["not graded", "passed", "not passed"]
+RESULTS_ENV = "AFFIRMING_CARE_RESULTS"
 
 CERTIFICATE_FILE = "my-certificate.pdf"
 
@@ -43,7 +49,8 @@ class ModuleProgress:
     status: Status = "not started"
     cases_total: int = 0
     cases_done: int = 0
-    """Cases finished, or skipped (a case with a content note may be skipped, and that counts)."""
+    """Cases finished. A skipped case is not done (it is counted in ``cases_skipped``)."""
+    cases_skipped: int = 0
     checks_total: int = 0
     checks_answered: int = 0
     checks_right: int = 0
@@ -52,15 +59,31 @@ class ModuleProgress:
     """Checks answered right at the first try."""
     reflection_total: int = 0
     reflection_words: int = 0
+    reflection_min: int = 0
+    reflection_max: int = 0
+    """The prompt's word range (``Reflection.words``); 0 and 0 when the module has no reflection."""
     self_assessment: int | None = None
     """The learner's own rubric score, once every criterion is scored."""
     self_assessment_max: int = 0
     updated: str | None = None
     problem: str | None = None
+    posttest: PostTest = "not graded"
+    """From a returned result (``mNN-result.json``); the book never has one."""
+    posttest_earned: float | None = None
+    posttest_possible: float | None = None
+    posttest_pass_mark: float | None = None
+    result_file: str | None = None
 
     @property
     def reflection_written(self) -> bool:
         return self.reflection_words > 0
+
+    @property
+    def reflection_in_range(self) -> bool:
+        """No reflection in the module, or one within the prompt's word range."""
+        if not self.reflection_total:
+            return True
+        return self.reflection_min <= self.reflection_words <= self.reflection_max
 
     @property
     def parts_total(self) -> int:
@@ -82,6 +105,7 @@ class ModuleProgress:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["reflection_written"] = self.reflection_written
+        data["reflection_in_range"] = self.reflection_in_range
         data["percent_done"] = self.percent_done
         return data
 
@@ -96,8 +120,14 @@ class CourseProgress:
     problems: list[str] = field(default_factory=list)
 
     @property
-    def finished(self) -> list[ModuleProgress]:
-        return [m for m in self.modules if m.status == "finished"]
+    def complete(self) -> list[ModuleProgress]:
+        """Modules complete by the rule in :func:`module_progress` (what a certificate lists)."""
+        return [m for m in self.modules if m.status == "complete"]
+
+    @property
+    def activities_done(self) -> list[ModuleProgress]:
+        """Cases and reflection done, the post-test not (yet) graded and passed."""
+        return [m for m in self.modules if m.status == "activities done"]
 
     @property
     def started(self) -> list[ModuleProgress]:
@@ -109,8 +139,8 @@ class CourseProgress:
         return all(m.status == "not started" for m in self.modules)
 
     @property
-    def minutes_finished(self) -> int:
-        return sum(m.minutes for m in self.finished)
+    def minutes_complete(self) -> int:
+        return sum(m.minutes for m in self.complete)
 
     @property
     def minutes_total(self) -> int:
@@ -120,9 +150,10 @@ class CourseProgress:
         return {
             "title": self.title,
             "modules": [m.to_json() for m in self.modules],
-            "finished": len(self.finished),
+            "complete": len(self.complete),
+            "activities_done": len(self.activities_done),
             "started": len(self.started),
-            "minutes_finished": self.minutes_finished,
+            "minutes_complete": self.minutes_complete,
             "minutes_total": self.minutes_total,
             "problems": list(self.problems),
         }
@@ -133,18 +164,64 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def module_progress(mod: ModuleContent, rubric: Rubric, data: AnswerFile | None) -> ModuleProgress:
-    """One module's progress from its answer store (None: no file yet).
+def _count_cases(p: ModuleProgress, mod: ModuleContent, data: AnswerFile) -> list[str]:
+    """Cases finished and skipped into ``p``; the records' timestamps."""
+    stamps = []
+    for vid in mod.vignettes:
+        record = data.vignettes.get(vid)
+        if record is None:
+            continue
+        stamps.append(record.updated)
+        p.cases_done += record.status == "finished"
+        p.cases_skipped += record.status == "skipped"
+    return stamps
 
-    The rules, which ``my-progress.js`` follows too:
 
-    * a case counts as done when it is finished or skipped;
+def _count_checks(p: ModuleProgress, mod: ModuleContent, data: AnswerFile) -> list[str]:
+    stamps = []
+    for q in mod.questions:
+        check = data.checks.get(q.id)
+        if check is None or not check.selected:
+            continue
+        stamps.append(check.updated)
+        p.checks_answered += 1
+        p.checks_right += frozenset(check.selected) == q.answer
+        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
+    return stamps
+
+
+def _count_reflection(p: ModuleProgress, mod: ModuleContent, rubric: Rubric, data: AnswerFile) -> list[str]:
+    written = data.reflections.get(mod.reflection.id) if mod.reflection else None
+    if written is None:
+        return []
+    p.reflection_words = word_count(written.text)
+    scores = written.self_assessment
+    if all(c.id in scores for c in rubric.criteria):
+        p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
+    return [written.updated]
+
+
+def module_progress(
+    mod: ModuleContent, rubric: Rubric, data: AnswerFile | None, result: ModuleResult | None = None
+) -> ModuleProgress:
+    """One module's progress from its answer store (None: no file yet) and its returned result.
+
+    The rules, which ``my-progress.js`` follows too (the book has no results, so there a module
+    gets as far as "activities done"):
+
+    * a case counts as done when it is finished; a skipped case is **not** done (it is counted as
+      skipped);
     * a check counts as answered once it has a saved answer; it is right when the latest answer
-      is exactly the right options, and right first time when the first attempt was;
-    * the reflection counts as written when it has at least one word; the self-assessment counts
-      once every rubric criterion has a score;
-    * a module is *started* when anything is saved in its store, and *finished* when every case
-      is done, every check answered, and the reflection written.
+      is exactly the right options, and right first time when the first attempt was (the practice
+      checks teach: they are not part of completion);
+    * the reflection counts as written when it has at least one word, and as long enough when its
+      words are within the prompt's range (``Reflection.words``, min to max); the self-assessment
+      counts once every rubric criterion has a score;
+    * the post-test is "passed" or "not passed" only from a returned result (``mNN-result.json``,
+      written by grading); without one it is "not graded";
+    * a module is *started* when anything is saved in its store; *activities done* when every case
+      is done and the reflection is within the word range; *complete* when, on top of that, its
+      post-test result says passed.
     """
     meta = mod.meta
     p = ModuleProgress(
@@ -156,45 +233,26 @@ def module_progress(mod: ModuleContent, rubric: Rubric, data: AnswerFile | None)
         cases_total=len(mod.vignettes),
         checks_total=len(mod.questions),
         reflection_total=1 if mod.reflection else 0,
+        reflection_min=mod.reflection.words[0] if mod.reflection else 0,
+        reflection_max=mod.reflection.words[1] if mod.reflection else 0,
         self_assessment_max=rubric.max_points,
     )
+    if result is not None:
+        p.posttest = "passed" if result.posttest.passed else "not passed"
+        p.posttest_earned = result.posttest.earned
+        p.posttest_possible = result.posttest.possible
+        p.posttest_pass_mark = result.posttest.pass_mark
     if data is None:
         return p
-    stamps: list[str] = []
-    for vid in mod.vignettes:
-        record = data.vignettes.get(vid)
-        if record is None:
-            continue
-        stamps.append(record.updated)
-        if record.status in ("finished", "skipped"):
-            p.cases_done += 1
-    for q in mod.questions:
-        check = data.checks.get(q.id)
-        if check is None or not check.selected:
-            continue
-        stamps.append(check.updated)
-        p.checks_answered += 1
-        p.checks_right += frozenset(check.selected) == q.answer
-        p.checks_right_first += frozenset(check.first) == q.answer  # the first-attempt rule (store)
-    if mod.reflection:
-        written = data.reflections.get(mod.reflection.id)
-        if written is not None:
-            stamps.append(written.updated)
-            p.reflection_words = word_count(written.text)
-            scores = written.self_assessment
-            if all(c.id in scores for c in rubric.criteria):
-                p.self_assessment = sum(scores[c.id] for c in rubric.criteria)
+    stamps = (
+        _count_cases(p, mod, data) + _count_checks(p, mod, data) + _count_reflection(p, mod, rubric, data)
+    )
     anything = bool(data.vignettes or data.checks or data.reflections)
     p.updated = max(stamps) if stamps else None
     if anything:
         p.status = "started"
-        complete = (
-            p.cases_done == p.cases_total
-            and p.checks_answered == p.checks_total
-            and (p.reflection_written or not p.reflection_total)
-        )
-        if complete:
-            p.status = "finished"
+        if p.cases_done == p.cases_total and p.reflection_in_range:
+            p.status = "complete" if p.posttest == "passed" else "activities done"
     return p
 
 
@@ -203,10 +261,16 @@ def answers_folder(folder: Path | str | None = None) -> Path:
     return Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", "."))
 
 
-def progress_from_stores(course: Course, stores: Mapping[str, AnswerFile | None]) -> CourseProgress:
-    """Progress from stores already read, keyed by module id (a missing key: not started)."""
+def progress_from_stores(
+    course: Course,
+    stores: Mapping[str, AnswerFile | None],
+    results: Mapping[str, ModuleResult] | None = None,
+) -> CourseProgress:
+    """Progress from stores (and returned results) already read, keyed by module id."""
+    results = results or {}
     modules = [
-        module_progress(mod, course.rubric, stores.get(mid)) for mid, mod in sorted(course.modules.items())
+        module_progress(mod, course.rubric, stores.get(mid), results.get(mid))
+        for mid, mod in sorted(course.modules.items())
     ]
     return CourseProgress(title=course.curriculum.title, modules=modules)
 
@@ -217,8 +281,62 @@ def kept_damaged_files(folder: Path, module_id: str) -> list[Path]:
     return sorted(folder.glob(f"{stem}.DAMAGED-*.json")) + sorted(folder.glob(f"{stem}.json.damaged-*"))
 
 
+def result_candidates(module_id: str, answers: Path) -> list[Path]:
+    """Where a returned result may be: ``$AFFIRMING_CARE_RESULTS`` if set, else nbgrader's fetched feedback.
+
+    With the variable set, only ``mNN-result.json`` in that folder. Otherwise, in
+    ``<answers folder>/../mNN/feedback/*/`` and ``~/mNN/feedback/*/`` (nbgrader's fetch_feedback
+    layout, one folder per hand-in): ``mNN-result.json``, and the copy the feedback page ``mNN.html``
+    carries (the exchange returns only the page).
+    """
+    name = result_filename(module_id)
+    chosen = os.environ.get(RESULTS_ENV)
+    if chosen:
+        path = Path(chosen).expanduser() / name
+        return [path] if path.exists() or path.is_symlink() else []
+    found: list[Path] = []
+    for base in (answers.resolve().parent / module_id, Path.home() / module_id):
+        for folder in sorted(base.glob("feedback/*")):
+            for path in (folder / name, folder / f"{module_id}.html"):
+                if path not in found and (path.exists() or path.is_symlink()):
+                    found.append(path)
+    return found
+
+
+def read_results(
+    course: Course, answers: Path
+) -> tuple[dict[str, ModuleResult], dict[str, list[str]], dict[str, str]]:
+    """The newest readable result per module (by ``graded_at``), what was wrong with the others, and
+    which file each result came from.
+
+    A page that carries no result (older feedback) is passed over quietly when a result file is
+    beside it; every other unreadable candidate is reported by file and field.
+    """
+    results: dict[str, ModuleResult] = {}
+    bad: dict[str, list[str]] = {}
+    files: dict[str, str] = {}
+    for mid in sorted(course.modules):
+        read: list[tuple[ModuleResult, Path]] = []
+        for path in result_candidates(mid, answers):
+            if path.suffix == ".html" and (path.parent / result_filename(mid)).is_file():
+                continue  # the file beside the page says the same
+            try:
+                read.append((read_result(path, mid), path))
+            except BadResult as exc:
+                if path.suffix == ".html" and not exc.field and "without a result" in exc.reason:
+                    continue
+                bad.setdefault(mid, []).append(str(exc))
+            except OSError as exc:
+                bad.setdefault(mid, []).append(f"{path}: could not be read ({exc.strerror})")
+        if read:
+            newest, path = max(read, key=lambda pair: pair[0].graded_at)
+            results[mid] = newest
+            files[mid] = str(path)
+    return results, bad, files
+
+
 def read_progress(folder: Path | str | None = None, course: Course | None = None) -> CourseProgress:
-    """Read every module's store in ``folder`` (read only) and compute the learner's progress."""
+    """Read every module's store and returned result (read only) and compute the learner's progress."""
     course = course or cached_course()
     where = answers_folder(folder)
     stores: dict[str, AnswerFile | None] = {}
@@ -229,8 +347,11 @@ def read_progress(folder: Path | str | None = None, course: Course | None = None
         except DamagedStore as exc:
             problems[mid] = exc.reason
             stores[mid] = None
-    progress = progress_from_stores(course, stores)
+    results, bad_results, files = read_results(course, where)
+    progress = progress_from_stores(course, stores, results)
     progress.folder = where
+    for m in progress.modules:
+        m.result_file = files.get(m.id)
     for m in progress.modules:
         kept = kept_damaged_files(where, m.id)
         if m.id in problems:
@@ -245,6 +366,12 @@ def read_progress(folder: Path | str | None = None, course: Course | None = None
                 "(beside the notebooks). What you see here counts only the answers given since. "
                 "To get the earlier answers back, give that file to the person who runs your course."
             )
+        for text in bad_results.get(m.id, []):
+            note = (
+                f"A returned post-test result for {m.label} could not be used: {text}. My progress "
+                "leaves it out; ask the person who runs your course to return your feedback again."
+            )
+            m.problem = f"{m.problem} {note}" if m.problem else note
         if m.problem:
             progress.problems.append(m.problem)
     return progress
@@ -272,6 +399,7 @@ def course_summary(course: Course) -> dict[str, Any]:
                 "vignettes": sorted(mod.vignettes),
                 "checks": [{"id": q.id, "answer": sorted(q.answer)} for q in mod.questions],
                 "reflection": mod.reflection.id if mod.reflection else None,
+                "words": list(mod.reflection.words) if mod.reflection else None,
             }
             for mid, mod in sorted(course.modules.items())
         ],
@@ -293,17 +421,28 @@ def hours_text(minutes: int) -> str:
 def status_words(m: ModuleProgress) -> str:
     if m.status == "started":
         return f"started ({m.percent_done}% done)"
+    if m.status == "activities done":
+        return (
+            "activities done, post-test not passed"
+            if m.posttest == "not passed"
+            else ("activities done, post-test not graded")
+        )
     return m.status
 
 
 def summary_sentence(p: CourseProgress) -> str:
     n = len(p.modules)
-    parts = [f"You have finished {len(p.finished)} of {n} modules"]
+    text = f"You have completed {len(p.complete)} of {n} modules."
+    if p.activities_done:
+        k = len(p.activities_done)
+        text += (
+            f" You have done the activities of {k} more module{'s' if k != 1 else ''}; "
+            f"{'each is' if k != 1 else 'it is'} complete once its post-test is graded and passed."
+        )
     if p.started:
-        parts.append(f" and started {len(p.started)} more")
-    text = "".join(parts) + "."
-    if p.finished:
-        text += f" The modules you finished take {hours_text(p.minutes_finished)} (estimated)."
+        text += f" You have started {len(p.started)} more."
+    if p.complete:
+        text += f" The modules you completed take {hours_text(p.minutes_complete)} (estimated)."
     text += f" The whole course takes {hours_text(p.minutes_total)}."
     return text
 
@@ -311,9 +450,12 @@ def summary_sentence(p: CourseProgress) -> str:
 def chart_alt(p: CourseProgress) -> str:
     """Alt text for the progress chart: what it shows, with every figure in it."""
     pieces = []
-    if p.finished:
+    if p.complete:
+        pieces.append(f"complete: {', '.join(f'Module {m.number}' for m in p.complete)}")
+    if p.activities_done:
         pieces.append(
-            f"finished: {', '.join(f'Module {m.number}' for m in p.finished)}",
+            "activities done, post-test not yet passed: "
+            + ", ".join(f"Module {m.number}" for m in p.activities_done)
         )
     if p.started:
         pieces.append(
@@ -329,7 +471,12 @@ def chart_alt(p: CourseProgress) -> str:
 
 
 # Status colours from a colour-blind-safe palette; every bar is labelled in words too.
-_COLOURS = {"finished": "#1b7837", "started": "#2166ac", "not started": "#bdbdbd"}
+_COLOURS = {
+    "complete": "#1b7837",
+    "activities done": "#5aae61",
+    "started": "#2166ac",
+    "not started": "#bdbdbd",
+}
 
 
 def chart_png(p: CourseProgress) -> bytes:
@@ -354,7 +501,7 @@ def chart_png(p: CourseProgress) -> bytes:
             ax.text(min(m.percent_done, 100) + 1.5, i, status_words(m), va="center", fontsize=8.5)
         ax.set_xlim(0, 135)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_xlabel("Share of the module's cases, checks and reflection done")
+        ax.set_xlabel("Share of the module's cases, checks and reflection done")  # the post-test is in words
         ax.set_title("Your progress, module by module", fontsize=11, loc="left")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -385,8 +532,13 @@ def _reflection_cell(m: ModuleProgress) -> str:
     if not m.reflection_total:
         return "none in this module"
     if not m.reflection_written:
-        return "not written yet"
+        return f"not written yet ({m.reflection_min} to {m.reflection_max} words)"
     text = f"written ({m.reflection_words} words)"
+    if not m.reflection_in_range:
+        text = (
+            f"written ({m.reflection_words} words; the prompt asks for {m.reflection_min} to "
+            f"{m.reflection_max}, so it does not count yet)"
+        )
     if m.self_assessment is not None:
         text += f"; you scored it {m.self_assessment} of {m.self_assessment_max}"
     else:
@@ -394,10 +546,30 @@ def _reflection_cell(m: ModuleProgress) -> str:
     return text
 
 
+def _cases_cell(m: ModuleProgress) -> str:
+    if not m.cases_total:
+        return "none in this module"
+    text = f"{m.cases_done} of {m.cases_total} finished"
+    if m.cases_skipped:
+        text += f"; {m.cases_skipped} skipped (a skipped case is not finished)"
+    return text
+
+
+def posttest_cell(m: ModuleProgress) -> str:
+    """The post-test in words: what the returned result says, or how to get one."""
+    if m.posttest == "not graded" or m.posttest_earned is None or m.posttest_possible is None:
+        return f"Post-test: hand in the Module {m.number} assignment to have it graded"
+    figures = f"{m.posttest_earned:g} of {m.posttest_possible:g} points"
+    if m.posttest == "passed":
+        return f"Post-test: passed ({figures})"
+    mark = f", {m.posttest_pass_mark:.0%} needed" if m.posttest_pass_mark else ""
+    return f"Post-test: not passed yet ({figures}{mark})"
+
+
 def table_html(p: CourseProgress) -> str:
     rows = []
     for m in p.modules:
-        cases = f"{m.cases_done} of {m.cases_total} done" if m.cases_total else "none in this module"
+        cases = _cases_cell(m)
         rows.append(
             "<tr>"
             f'<th scope="row">{escape(m.label)}</th>'
@@ -405,6 +577,7 @@ def table_html(p: CourseProgress) -> str:
             f"<td>{escape(cases)}</td>"
             f"<td>{escape(_checks_cell(m))}</td>"
             f"<td>{escape(_reflection_cell(m))}</td>"
+            f"<td>{escape(posttest_cell(m))}</td>"
             f"<td>{m.minutes} minutes</td>"
             "</tr>"
         )
@@ -412,7 +585,8 @@ def table_html(p: CourseProgress) -> str:
         '<table class="ac-progress-table">'
         "<caption>Your progress, module by module</caption>"
         '<thead><tr><th scope="col">Module</th><th scope="col">Status</th><th scope="col">Cases</th>'
-        '<th scope="col">Checks</th><th scope="col">Reflection</th><th scope="col">Estimated time</th></tr></thead>'
+        '<th scope="col">Checks</th><th scope="col">Reflection</th><th scope="col">Post-test</th>'
+        '<th scope="col">Estimated time</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -502,10 +676,11 @@ class CertificateMaker:
             self._say("Type your name in the box first, then press the button again.")
             return None
         progress = read_progress(self.folder)
-        if not progress.finished:
+        if not progress.complete:
             self._say(
-                "Finish at least one module first: every case done, every check answered and "
-                "the reflection written. This page shows what is left in each module."
+                "Complete at least one module first: every case finished (not skipped), the reflection "
+                "written within its word range, and the module's post-test handed in, graded and passed. "
+                "This page shows what is left in each module."
             )
             return None
         try:
@@ -513,10 +688,10 @@ class CertificateMaker:
         except CertificateError as exc:
             self._say(str(exc))
             return None
-        n = len(progress.finished)
+        n = len(progress.complete)
         self.status.value = (
             '<div role="status" aria-live="polite"><p>Your certificate lists the '
-            f"{n} module{'s' if n != 1 else ''} you finished. It is saved as "
+            f"{n} module{'s' if n != 1 else ''} you completed. It is saved as "
             f'<a href="{CERTIFICATE_FILE}" target="_blank" rel="noopener">{CERTIFICATE_FILE}</a>, '
             "beside this notebook (find it in the file browser on the left). It says "
             "<em>unverified: self-reported completion</em>, because no facilitator checked the work.</p></div>"

@@ -2,12 +2,16 @@
 
 Two kinds:
 
-* **cohort** certificates, one per learner who passed, from the instructor's nbgrader gradebook
-  (``affirming_care cohort certificates``). "Passed" is the grading exports' own rule
-  (:meth:`affirming_care.grading.exports.ModuleGrade.passed`): a module counts once every part of it is
-  graded and the score reaches the pass mark. So the certificates and ``completion.csv`` agree.
+* **cohort** (verified) certificates, one per learner who passed, from the instructor's nbgrader
+  gradebook (``affirming_care cohort certificates``). "Passed" is the course's one pass rule
+  (:mod:`affirming_care.grading.pass_rule`, through
+  :meth:`affirming_care.grading.exports.ModuleGrade.passed`): the post-test on its own reaches the
+  pass mark and the reflection, graded by a person, reaches the reflection threshold. So the
+  certificates, their Open Badges credentials and ``completion.csv`` agree.
 * a **self-paced** certificate from the "My progress" notebook, which says plainly that it is
-  unverified: the learner reports their own completion and nobody checked the work.
+  unverified (self-issued). It lists only *complete* modules (:func:`affirming_care.progress.module_progress`):
+  a returned post-test result that passed, a reflection within the prompt's word range, and every
+  case finished. Nobody checked the reflection or the cases.
 
 Each certificate gives the learner's name, the course title, the modules completed, the estimated
 hours (the modules' estimated minutes, to the quarter hour), the date and the issuer.
@@ -23,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from affirming_care.grading.pass_rule import PassRule
 from affirming_care.grading.sanitise import printable, safe_csv_writer
 
 if TYPE_CHECKING:
@@ -33,6 +38,20 @@ if TYPE_CHECKING:
 COURSE_TITLE = "Sex Work–Affirming Care: A Course for Therapists and Other Professionals"
 DEFAULT_ISSUER = "The Sex Work–Affirming Care course team"
 UNVERIFIED = "Unverified: self-reported completion"
+
+
+SELF_PACED_RULE = (
+    "Each listed module: its post-test was graded and passed, its reflection was written within the "
+    "prompt's word range (not graded by a person), and every case was finished."
+)
+
+
+def cohort_rule(mark: float, threshold: float, reflection_max: float = 12) -> str:
+    """The verified certificate's sentence: the gradebook pass rule with this course's figures."""
+    return (
+        f"Each listed module: its post-test reached {mark:.0%} of its points on its own, and its "
+        f"reflection, graded by a person against the rubric, reached {threshold:g} of {reflection_max:g} points."
+    )
 
 
 class CertificateError(Exception):
@@ -65,6 +84,8 @@ class Certificate:
     """A certificate number the issuer can look up in their certificates.csv."""
     extras: CertificateExtras | None = None
     """Provider fields, QR code and verification code (issue 14: grading/certificate_extras.py)."""
+    completion_rule: str | None = None
+    """What "completed" means for each listed module, in one sentence printed under the list."""
 
     @property
     def minutes(self) -> int:
@@ -197,6 +218,9 @@ def render_certificate(cert: Certificate, path: Path, font: Path | None = None) 
     pdf.set_font("Body", "", size)
     for m in cert.modules:
         pdf.multi_cell(0, size * 0.5, m.label, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if cert.completion_rule:
+        pdf.ln(1.5)
+        line(cert.completion_rule, 8.5, gap=0, height=4.2)
     pdf.ln(5)
     line(f"Estimated hours: {hours_label(cert.hours)}", 12, "B", gap=2)
     line(f"Date: {date_label(cert.on)}", 11, gap=1.5)
@@ -231,20 +255,24 @@ def render_certificate(cert: Certificate, path: Path, font: Path | None = None) 
 def self_paced_certificate(
     progress: CourseProgress, name: str, path: Path, *, on: date | None = None, font: Path | None = None
 ) -> Path:
-    """An unverified certificate listing the modules the learner's own stores show as finished."""
+    """An unverified (self-issued) certificate listing only the modules that are complete."""
     from affirming_care.grading.certificate_extras import self_paced_extras
 
-    if not progress.finished:
-        raise CertificateError("No module is finished yet, so there is nothing to certify.")
+    if not progress.complete:
+        raise CertificateError(
+            "No module is complete yet, so there is nothing to certify. A module is complete when its "
+            "post-test has been graded and passed, its reflection is written, and every case is finished."
+        )
     cert = Certificate(
         name=name.strip(),
-        modules=[ModuleDone(m.number, m.title, m.minutes) for m in progress.finished],
+        modules=[ModuleDone(m.number, m.title, m.minutes) for m in progress.complete],
         on=on or date.today(),
         issuer="Self-issued from the course's My progress notebook",
         course_title=progress.title,
         verified=False,
         of_modules=len(progress.modules),
         extras=self_paced_extras(),
+        completion_rule=SELF_PACED_RULE,
     )
     return render_certificate(cert, path, font)
 
@@ -320,11 +348,20 @@ def _passed_and_missing(
 
 
 def _not_passed_reason(module: str, g: ModuleGrade, mark: float) -> str:
-    if g.state == "not submitted":
+    """Why a module does not count yet, by the pass rule's parts."""
+    verdict = g.verdict(mark)
+    if verdict == "not submitted":
         return f"{module} not submitted"
-    if g.state == "waiting":
+    if verdict == "waiting":
         return f"{module} waits for a grader"
-    return f"{module} scored {g.score:g} of {g.max_score:g}, below {mark:.0%}"
+    reasons = []
+    if not PassRule(mark).posttest_passed(g.posttest_score, g.posttest_max):
+        reasons.append(f"post-test {g.posttest_score or 0:g} of {g.posttest_max:g}, below {mark:.0%}")
+    if g.reflection_max is not None and (g.reflection_score or 0) < g.reflection_threshold - 1e-9:
+        reasons.append(
+            f"reflection {g.reflection_score or 0:g} of {g.reflection_max:g}, below {g.reflection_threshold:g}"
+        )
+    return f"{module}: " + " and ".join(reasons)
 
 
 def _write_manifest(out: Path, rows: list[list[str | None]]) -> Path:
@@ -380,6 +417,7 @@ def cohort_certificates(
             issuer=issuer,
             verified=True,
             of_modules=of_modules,
+            completion_rule=cohort_rule(mark, table.settings.reflection_threshold),
             number=certificate_number(table.settings.course_id, lid, passed, on),
         )
         path = out / f"certificate-{_safe(lid)}.pdf"

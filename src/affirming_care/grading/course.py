@@ -22,6 +22,7 @@ import nbformat
 from pydantic import BaseModel, Field, ValidationError
 
 from affirming_care import paths
+from affirming_care.grading.pass_rule import PassRule
 from affirming_care.store import MAX_ANSWER_BYTES
 
 REPO = paths.course_root()
@@ -61,7 +62,12 @@ class CourseSettings(BaseModel):
     version: Literal[1] = 1
     course_id: str = "affirming-care"
     exchange: str | None = None
-    pass_mark: float = Field(default=0.75, gt=0, le=1)
+    pass_mark: float = Field(
+        default=0.75, gt=0, le=1, description="Share of a module's post-test points it takes to pass (0 to 1)"
+    )
+    reflection_threshold: float = Field(
+        default=8, ge=0, le=12, description="Rubric points (of 12) a graded reflection needs to pass"
+    )
     rehearsal: bool = Field(default=False, description="Made by `grade rehearse`: its learners are fictional")
     modules: dict[str, ModuleInfo] = Field(default_factory=dict)
     max_answer_bytes: int = Field(
@@ -76,6 +82,11 @@ class CourseSettings(BaseModel):
         "learner's (the roster's account column, else the learner id). Turn off only where every "
         "learner's server runs as one shared account, where the owner says nothing.",
     )
+
+    @property
+    def pass_rule(self) -> PassRule:
+        """The pass rule with this course's figures (see ``grading.pass_rule``)."""
+        return PassRule(self.pass_mark, self.reflection_threshold)
 
 
 def course_root(path: Path | str | None) -> Path:
@@ -111,7 +122,8 @@ def load_settings(root: Path) -> CourseSettings:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise GradingError(f"{path}: field {where}: {err['msg']}") from None
+        got = f" (it is {err['input']!r})" if "input" in err and where != "(top level)" else ""
+        raise GradingError(f"{path}: field {where}: {err['msg']}{got}") from None
 
 
 def save_settings(root: Path, settings: CourseSettings) -> None:

@@ -253,7 +253,9 @@ def build_credential(
         id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, did + '#' + cert.course_title)}",
         name=cert.course_title,
         description=f"Modules completed: {modules}. Delivery format: {settings.delivery_format}. {settings.statement}",
-        criteria_narrative="Each listed module was handed in, graded, and reached the course's pass mark.",
+        criteria_narrative=cert.completion_rule
+        or "Each listed module was handed in and graded: its post-test reached the course's pass mark "
+        "on its own, and its reflection, graded by a person, reached the course's reflection threshold.",
         achievement_type="Certificate",
         credits_available=credits,
     )

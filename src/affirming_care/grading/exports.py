@@ -1,5 +1,10 @@
 """Grades out of the gradebook: nbgrader's CSV, a Canvas gradebook CSV, a Moodle one, a completion report.
 
+Whether a module passes is decided in one place, :mod:`affirming_care.grading.pass_rule` (the
+post-test on its own at the pass mark, and the graded reflection at the reflection threshold);
+:class:`ModuleGrade` keeps the post-test and the reflection apart so it can apply that rule, and
+``completion.csv`` shows both parts.
+
 All four read the same table (every learner x every released module), built once from nbgrader's
 gradebook, so they cannot disagree. A module a learner did not submit, or whose reflection still waits
 for a grader, is left blank in the LMS files: Canvas and Moodle skip blank cells, so an import
@@ -19,6 +24,7 @@ from typing import Any, Literal
 
 from affirming_care.grading.course import CourseSettings, load_settings
 from affirming_care.grading.gradebook import gradebook
+from affirming_care.grading.pass_rule import DEFAULT_REFLECTION_THRESHOLD, PassRule, Verdict
 from affirming_care.grading.roster import Learner, saved_roster
 from affirming_care.grading.sanitise import safe_csv_writer
 from affirming_care.grading.scores import final_score
@@ -39,21 +45,45 @@ COMPLETION_HEADER = [
 
 @dataclass
 class ModuleGrade:
+    """One learner's grade on one module, with its two parts kept apart.
+
+    ``score``/``max_score`` are the whole assignment (what an LMS gets, after any late penalty).
+    ``posttest_score``/``posttest_max`` are the autograded post-test cells, ``reflection_score``/
+    ``reflection_max`` the manually graded reflection cell (``reflection_max`` None: the assignment
+    has none). Whether the module passes is :class:`affirming_care.grading.pass_rule.PassRule`'s
+    call, through :meth:`verdict`: nothing else decides it.
+    """
+
     state: Literal["not submitted", "waiting", "graded"]
     score: float | None = None
     max_score: float = 0.0
+    posttest_score: float | None = None
+    posttest_max: float = 0.0
+    reflection_score: float | None = None
+    reflection_max: float | None = None
+    reflection_threshold: float = DEFAULT_REFLECTION_THRESHOLD
 
     @property
     def final(self) -> float | None:
         """The score an LMS should get: only once every part is graded."""
         return self.score if self.state == "graded" else None
 
-    def passed(self, pass_mark: float) -> bool:
-        return (
-            self.state == "graded"
-            and self.score is not None
-            and self.score >= pass_mark * self.max_score - 1e-9
+    def verdict(self, pass_mark: float, reflection_threshold: float | None = None) -> Verdict:
+        """Passed, not passed, waiting (some part still needs a grader) or not submitted."""
+        if self.state == "waiting":
+            return "waiting"
+        threshold = self.reflection_threshold if reflection_threshold is None else reflection_threshold
+        return PassRule(pass_mark, threshold).verdict(
+            submitted=self.state != "not submitted",
+            posttest_earned=self.posttest_score,
+            posttest_possible=self.posttest_max,
+            reflection_max=self.reflection_max,
+            reflection_score=self.reflection_score,
+            reflection_graded=self.state == "graded",
         )
+
+    def passed(self, pass_mark: float, reflection_threshold: float | None = None) -> bool:
+        return self.verdict(pass_mark, reflection_threshold) == "passed"
 
 
 @dataclass
@@ -100,13 +130,75 @@ def grade_table(root: Path) -> GradeTable:
                 try:
                     sub = gb.find_submission(a.name, student.id)
                 except MissingEntry:
-                    row.grades[a.name] = ModuleGrade("not submitted", max_score=a.max_score)
-                    continue
-                score = final_score(sub)
-                state: Literal["waiting", "graded"] = "waiting" if sub.needs_manual_grade else "graded"
-                row.grades[a.name] = ModuleGrade(state, score=score, max_score=a.max_score)
+                    sub = None
+                row.grades[a.name] = module_grade(a, sub, settings.reflection_threshold)
             rows.append(row)
     return GradeTable(settings=settings, modules=modules, max_scores=max_scores, learners=rows)
+
+
+def _is_reflection(name: str, cell_type: str | None) -> bool:
+    """The manually graded reflection cell (``mNN_reflection``, a Markdown grade cell); all else is post-test."""
+    return name.endswith("_reflection") or cell_type == "markdown"
+
+
+def _assignment_parts(assignment: Any) -> tuple[float, float | None]:
+    """The post-test's points and the reflection's (None: no reflection cell) from the release."""
+    post, reflection = 0.0, None
+    for nb in assignment.notebooks:
+        for cell in nb.grade_cells:
+            if _is_reflection(cell.name, cell.cell_type):
+                reflection = (reflection or 0.0) + float(cell.max_score)
+            else:
+                post += float(cell.max_score)
+    return post, reflection
+
+
+def _submitted_parts(sub: Any) -> tuple[float, float | None, bool]:
+    """A submission's post-test points, its reflection's manual score, and whether that waits for a grader."""
+    post = 0.0
+    refl: float | None = None
+    refl_waiting = False
+    for g in (g for nb in sub.notebooks for g in nb.grades):
+        if _is_reflection(g.name, getattr(g.cell, "cell_type", None)):
+            refl_waiting = refl_waiting or bool(g.needs_manual_grade)
+            if g.manual_score is not None:
+                refl = (refl or 0.0) + float(g.manual_score)
+        else:
+            post += float(g.score or 0.0)
+    return post, refl, refl_waiting
+
+
+def module_grade(
+    assignment: Any, sub: Any | None, threshold: float = DEFAULT_REFLECTION_THRESHOLD
+) -> ModuleGrade:
+    """One submission's grade from nbgrader's per-cell grades (None: not submitted).
+
+    Post-test cells count their ``score`` (the autograder's, or a grader's override); the
+    reflection counts its ``manual_score``, and only once no reflection cell needs a grade.
+    """
+    post_max, refl_max = _assignment_parts(assignment)
+    if sub is None:
+        return ModuleGrade(
+            "not submitted",
+            max_score=assignment.max_score,
+            posttest_max=post_max,
+            reflection_max=refl_max,
+            reflection_threshold=threshold,
+        )
+    post, refl, refl_waiting = _submitted_parts(sub)
+    waiting = bool(sub.needs_manual_grade) or (refl_max is not None and refl_waiting)
+    if refl_max is not None and refl is None and not waiting:
+        refl = 0.0
+    return ModuleGrade(
+        "waiting" if waiting else "graded",
+        score=final_score(sub),
+        max_score=assignment.max_score,
+        posttest_score=post,
+        posttest_max=post_max,
+        reflection_score=None if waiting else refl,
+        reflection_max=refl_max,
+        reflection_threshold=threshold,
+    )
 
 
 def _points(x: float | None) -> str:
@@ -216,34 +308,64 @@ def write_moodle_csv(table: GradeTable, path: Path) -> Path:
     return path
 
 
-def write_completion_csv(table: GradeTable, path: Path, pass_mark: float | None = None) -> Path:
-    """Who passed which modules at the pass mark, and the estimated hours that earns.
+def _verdict_words(g: ModuleGrade, mark: float) -> str:
+    return {
+        "passed": "passed",
+        "not passed": "not passed",
+        "waiting": "waiting for a grader",
+        "not submitted": "not submitted",
+    }[g.verdict(mark)]
 
-    A module counts when its score (checks and the graded reflection) reaches the pass mark
-    (``pass_mark`` of the module's points). Hours are the modules' estimated learner minutes.
-    A reflection still waiting for a grader does not count yet; it is listed instead.
+
+def _part(score: float | None, most: float | None, state: str) -> str:
+    if most is None:
+        return "no reflection"
+    if state == "not submitted":
+        return ""
+    if score is None:
+        return "not graded yet"
+    return f"{_points(score)}/{_points(most)}"
+
+
+def completion_header(table: GradeTable, mark: float) -> list[str]:
+    cells: list[str] = []
+    for m in table.modules:
+        threshold = table.settings.reflection_threshold
+        cells += [
+            m,
+            f"{m} post-test ({_points(100 * mark)}% to pass)",
+            f"{m} reflection ({_points(threshold)} to pass)",
+        ]
+    return COMPLETION_HEADER + cells
+
+
+def write_completion_csv(table: GradeTable, path: Path, pass_mark: float | None = None) -> Path:
+    """Who passed which modules, each module's two parts, and the estimated hours that earns.
+
+    A module passes by :mod:`affirming_care.grading.pass_rule`: its post-test alone reaches the
+    pass mark (``pass_mark`` of the post-test's points) and its graded reflection reaches the
+    reflection threshold. Per module there are three columns: the verdict (passed, not passed,
+    waiting for a grader, not submitted), the post-test's points ("3.5/5", partial credit as it was
+    earned) and the reflection's rubric points ("9/12", "not graded yet"). Hours are the passed
+    modules' estimated learner minutes. A reflection still waiting for a grader does not count
+    yet; its module is listed instead.
     """
     mark = table.settings.pass_mark if pass_mark is None else pass_mark
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = safe_csv_writer(fh)
-        writer.writerow(COMPLETION_HEADER + [f"{m} ({_points(100 * mark)}% to pass)" for m in table.modules])
+        writer.writerow(completion_header(table, mark))
         for row in table.learners:
             lr = row.learner
             passed = [m for m in table.modules if row.grades[m].passed(mark)]
-            waiting = [m for m in table.modules if row.grades[m].state == "waiting"]
+            waiting = [m for m in table.modules if row.grades[m].verdict(mark) == "waiting"]
             minutes = sum(
                 (table.settings.modules[m].minutes or 0) for m in passed if m in table.settings.modules
             )
-            cells = []
+            cells: list[str] = []
             for m in table.modules:
                 g = row.grades[m]
-                if g.state == "not submitted":
-                    cells.append("not submitted")
-                elif g.state == "waiting":
-                    cells.append(f"waiting for a grader ({_points(g.score)}/{_points(g.max_score)} so far)")
-                else:
-                    verdict = "passed" if g.passed(mark) else "not passed"
-                    cells.append(f"{verdict} ({_points(g.score)}/{_points(g.max_score)})")
+                post = _part(g.posttest_score, g.posttest_max, g.state)
+                cells += [_verdict_words(g, mark), post, _part(g.reflection_score, g.reflection_max, g.state)]
             writer.writerow(
                 [
                     lr.id,
@@ -280,7 +402,10 @@ def export_all(root: Path, out: Path | None = None, pass_mark: float | None = No
         "completion": write_completion_csv(table, out / "completion.csv", pass_mark),
     }
     waiting = [
-        (r.learner.id, m) for r in table.learners for m in table.modules if r.grades[m].state == "waiting"
+        (r.learner.id, m)
+        for r in table.learners
+        for m in table.modules
+        if r.grades[m].verdict(table.settings.pass_mark) == "waiting"
     ]
     return ExportResult(
         files=files,

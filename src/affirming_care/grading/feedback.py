@@ -1,6 +1,10 @@
 """Feedback: one HTML page per learner (scores, comments, rubric), checked for answer keys, then sent.
 
 The pages are made by nbgrader's generate_feedback with the preprocessors in ``preprocessors``.
+To the module's page this adds the post-test item by item (the learner's choices, the right
+answer, the points, the rationale and each option's feedback: ``posttest_feedback``) and the
+module's result, which is also written beside the page as ``mNN-result.json``. nbgrader's exchange
+returns only HTML pages, so the page carries the result to the learner (``result_file``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Any
 
 from affirming_care.grading.course import load_settings
 from affirming_care.grading.gradebook import api, short_error
+from affirming_care.grading.posttest_feedback import PostTestPages, add_to_page
 from affirming_care.grading.status import ModuleStatus, module_status
+from affirming_care.result_file import result_filename
 
 FORBIDDEN_IN_FEEDBACK = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "expect_answer(", "data-correct=")
 """Markers of an answer key: hidden tests, or the static check markup that flags correct options."""
@@ -75,16 +81,31 @@ def _ready(status: ModuleStatus, include_ungraded: bool, held: dict[str, str]) -
 
 
 def _write_one(
-    root: Path, module: str, sid: str, nb_api: Any, written: dict[str, Path], held: dict[str, str]
+    root: Path,
+    module: str,
+    sid: str,
+    nb_api: Any,
+    written: dict[str, Path],
+    held: dict[str, str],
+    pages: PostTestPages | None = None,
 ) -> bool:
-    """nbgrader's feedback for one learner; a page holding an answer key is deleted and held back."""
+    """nbgrader's feedback for one learner, with the post-test item by item and the result added.
+
+    A page holding an answer key of the practice checks (hidden tests, static check markup) is
+    deleted and held back. ``mNN-result.json`` is written beside the page and carried inside it.
+    """
     result = nb_api.generate_feedback(module, sid)
     if not result["success"]:
         held[sid] = f"nbgrader could not write feedback: {short_error(result)}"
         return False
     ok = True
-    for page in sorted((root / "feedback" / sid / module).glob("*.html")):
+    folder = root / "feedback" / sid / module
+    outcome = pages.result(sid) if pages is not None else None
+    section = pages.section(sid, outcome) if pages is not None else None
+    for page in sorted(folder.glob("*.html")):
         text = offline_page(page.read_text(encoding="utf-8"))
+        if page.stem == module:
+            text = add_to_page(text, section, outcome)
         page.write_text(text, encoding="utf-8")
         marker = _answer_key_in(text)
         if marker:
@@ -93,6 +114,10 @@ def _write_one(
             ok = False
         else:
             written[sid] = page
+    if ok and outcome is not None:
+        (folder / result_filename(module)).write_text(
+            outcome.model_dump_json(indent=1) + "\n", encoding="utf-8"
+        )
     return ok
 
 
@@ -120,7 +145,7 @@ def _archive(root: Path, module: str, written: dict[str, Path]) -> Path | None:
     archive.parent.mkdir(exist_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for sid, page in sorted(written.items()):
-            zf.write(page, f"{sid}_{module}_feedback.html")
+            zf.write(page, f"{sid}_{module}_feedback.html")  # the page carries the module's result
     return archive
 
 
@@ -143,11 +168,12 @@ def feedback(
     held: dict[str, str] = {}
     ready = _ready(status, include_ungraded, held)
     nb_api = api(root)
+    pages = PostTestPages.load(root, module, settings.pass_rule)
     written: dict[str, Path] = {}
     if on_start:
         on_start(len(ready))
     for sid in ready:
-        ok = _write_one(root, module, sid, nb_api, written, held)
+        ok = _write_one(root, module, sid, nb_api, written, held, pages)
         if on_done:
             on_done(sid, ok)
     released = _release(root, module, nb_api, written, held) if settings.exchange else []
