@@ -7,6 +7,7 @@ broken internal link fails the build.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -239,7 +240,7 @@ def test_the_whole_course_zip_holds_what_a_learner_needs_and_no_answer_key_folde
         "src",
         "deploy",
     } <= top
-    assert "assignments" not in top and "tests" not in top
+    assert "assignments" not in top and "tests" not in top and "assessment" not in top
     assert "affirming-care-course/src/affirming_care/module.py" in names
     assert "affirming-care-course/deploy/learner/labconfig/page_config.json" in names
     assert not [n for n in names if "-answers.json" in n or "__pycache__" in n]
@@ -249,6 +250,44 @@ def test_the_whole_course_zip_holds_what_a_learner_needs_and_no_answer_key_folde
         nb = nbformat.reads(archive.read(name).decode(), as_version=4)
         nbformat.validate(nb)
         assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code"), name
+
+
+def _words(text: str) -> list[str]:
+    return html.unescape(re.sub(r"<[^>]+>", " ", text)).split()
+
+
+def test_no_post_test_item_reaches_the_book(built_book: Path) -> None:
+    """The book shows practice checks only: no post-test stem, option, feedback or rationale (issue 11).
+
+    Every run of six words that starts a post-test text is looked for in every page, script and
+    data file of the built book, and in every file of its downloads.
+    """
+    import zipfile
+
+    from affirming_care.posttest import load_banks
+
+    texts = set()
+    for bank in load_banks().values():
+        for slot in bank.slots:
+            for v in slot.variants:
+                texts |= {v.stem, v.rationale} | {o.feedback for o in v.options} | {o.text for o in v.options}
+    blobs: dict[str, str] = {}
+    for path in built_book.rglob("*"):
+        if path.suffix in (".html", ".js", ".json", ".txt", ".ipynb", ".yml"):
+            blobs[str(path.relative_to(built_book))] = path.read_text(errors="replace")
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    blobs[f"{path.name}:{name}"] = archive.read(name).decode(errors="replace")
+    seen: dict[tuple[str, ...], str] = {}
+    for where, blob in blobs.items():
+        words = _words(blob)
+        for i in range(len(words) - 5):
+            seen.setdefault(tuple(words[i : i + 6]), where)
+    starts = {tuple(_words(t)[:6]): t for t in texts if len(_words(t)) >= 6}
+    found = [(seen[k], t[:60]) for k, t in starts.items() if k in seen]
+    assert len(blobs) > 50 and len(starts) > 500
+    assert found == []
 
 
 @pytest.mark.slow

@@ -436,3 +436,54 @@ def test_without_a_bank_to_check_against_nothing_is_built(
     err = capsys.readouterr().err
     assert f"No post-test bank at {tmp_path / 'no-bank'}" in err and "--bank DIR" in err
     assert not (tmp_path / "edition").exists()
+
+
+def test_an_edition_handed_in_by_learners_grades_to_the_expected_scores(out: Path, tmp_path: Path) -> None:
+    """Learners answer the edition's released m02 in the widgets their kernel runs, hand it in as an
+    LMS download, and the instructor's course folder grades each to what its seed and clicks earn."""
+    from affirming_care.grading.autograde import autograde
+    from affirming_care.grading.collect import zip_collect
+    from affirming_care.grading.gradebook import gradebook
+    from affirming_care.grading.init import init_course
+    from affirming_care.grading.release import release
+    from affirming_care.grading.roster import Learner, save_roster
+    from affirming_care.module import Module
+    from affirming_care.posttest import drawn_keys, load_banks, score_hand_in
+    from affirming_care.store import read_answer_file
+
+    mid = "m02"
+    root = tmp_path / "course"
+    init_course(root, modules=[mid])
+    release(root, mid)
+    save_roster(root, [Learner(id=sid) for sid in ("ana", "ben")])
+    bank = load_banks(root / "posttest")[mid]
+    archive, expected, seeds = tmp_path / "download.zip", {}, {}
+    with zipfile.ZipFile(archive, "w") as zf:
+        for sid in ("ana", "ben"):
+            folder = tmp_path / sid / mid
+            shutil.copytree(out / "release" / mid, folder)
+            module = Module(mid, graded=True, folder=folder)
+            seed = seeds[sid] = module.store.posttest_seed()
+            keys = drawn_keys(bank, seed)
+            for slot in bank.slots:
+                widget = module.posttest(slot.id)
+                shown = [o["id"] for o in widget.data["options"]]  # the order this learner sees
+                assert '"correct"' not in json.dumps(widget.data)
+                choice = keys[slot.id] if sid == "ana" else shown[:1]  # ben clicks the first option shown
+                widget.select(*choice)
+                widget.submit()
+            module.reflection().write("I would ask what the client wants from our time together today.")
+            data = read_answer_file(folder / f"{mid}-answers.json", mid)
+            assert data is not None and data.posttest is not None and data.posttest.seed == seed
+            expected[sid] = float(score_hand_in(bank, seed, data.posttest.answers).earned)
+            for name in (f"{mid}.ipynb", f"{mid}-answers.json"):
+                zf.write(folder / name, f"{sid}_{mid}_{name}")
+    assert seeds["ana"] != seeds["ben"]
+    assert expected["ana"] == bank.max_points
+    zip_collect(root, mid, [archive])
+    autograde(root, mid)
+    with gradebook(root) as gb:
+        scores = {sid: gb.find_submission(mid, sid).code_score for sid in expected}
+        manual = {sid: gb.find_submission(mid, sid).needs_manual_grade for sid in expected}
+    assert scores == expected
+    assert manual == {"ana": True, "ben": True}, "each reflection waits beside the rubric"
