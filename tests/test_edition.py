@@ -455,7 +455,9 @@ def test_an_edition_handed_in_by_learners_grades_to_the_expected_scores(out: Pat
     root = tmp_path / "course"
     init_course(root, modules=[mid])
     release(root, mid)
-    save_roster(root, [Learner(id=sid) for sid in ("ana", "ben")])
+    save_roster(
+        root, {sid: Learner(id=sid, first_name=sid.title(), last_name="Fictional") for sid in ("ana", "ben")}
+    )
     bank = load_banks(root / "posttest")[mid]
     archive, expected, seeds = tmp_path / "download.zip", {}, {}
     with zipfile.ZipFile(archive, "w") as zf:
