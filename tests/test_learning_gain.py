@@ -217,3 +217,47 @@ def test_a_dashboard_of_the_course_folder_shows_the_learning_gain(course: Path, 
     assert "id='learning-gain'" in page and "+37 points" in page
     assert (dash.out / CSV_NAME).is_file() and (dash.out / "item-analysis-m04.csv").is_file()
     assert "L1" not in page and "plantedseed" not in page
+
+
+def test_a_rehearsal_cohorts_answer_files_show_a_gain_and_feed_the_item_analysis(tmp_path: Path) -> None:
+    """The fast path of `grade rehearse`: its answer files, placed as collect places them."""
+    from datetime import UTC, datetime
+
+    from affirming_care.grading.item_analysis import analyse_module, responses_from_answer_files
+    from affirming_care.grading.rehearsal import hand_in_prechecks, synthetic_roster
+    from affirming_care.grading.rehearsal_posttest import learner_seed, posttest_record, takes_precheck
+    from affirming_care.posttest import load_banks
+
+    banks = load_banks()
+    ids = [x.id for x in synthetic_roster(40)]
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    took = hand_in_prechecks(tmp_path, ids, banks, 2026, when)
+    assert 28 <= len(took) < 40 and took == [sid for sid in ids if takes_precheck(sid, 2026)]
+    for n, sid in enumerate(ids):
+        for mid in ("m01", "m02"):
+            record = posttest_record(banks[mid], sid, "complete" if n % 2 else "partial", 2026, when)
+            assert record.seed == learner_seed(sid, 2026, mid)
+            folder = tmp_path / "submitted" / sid / mid
+            folder.mkdir(parents=True)
+            data = AnswerFile(module=mid, posttest=record)
+            (folder / store_filename(mid)).write_text(data.model_dump_json(), encoding="utf-8")
+    one = AnswerFile.model_validate_json(
+        (tmp_path / "submitted" / took[0] / "pre" / "pre-answers.json").read_text(encoding="utf-8")
+    )
+    assert one.posttest is not None and one.posttest.seed == learner_seed(took[0], 2026, "m01")  # reused
+    for mid, sid in precheck_slots(banks):  # the pre-check showed the variant the post-test did not
+        if mid == "m01":
+            post = next(d for d in draw(banks[mid], one.posttest.seed) if d.slot_id == sid)
+            assert precheck_variant(banks[mid], sid, one.posttest.seed).variant_id != post.variant_id
+
+    gain = learning_gain(tmp_path, banks)
+
+    shown = {m.module: m.overall for m in gain.modules if not m.overall.suppressed}
+    assert set(shown) == {"m01", "m02"}
+    for g in shown.values():
+        assert g.learners == len(took)
+        assert g.before is not None and g.after is not None and g.change is not None
+        assert 0.1 < g.before < 0.5 and 0.4 < g.after < 0.95 and g.change > 0.15
+    rows, notes = responses_from_answer_files(tmp_path, "m01", banks["m01"])
+    analysis = analyse_module(banks["m01"], rows)
+    assert notes == [] and analysis.learners == 40 and len(analysis.items) == 10  # 5 slots, 2 variants

@@ -270,7 +270,7 @@ def _cell(x: float | None) -> float | str:
 
 
 def _learners(g: Gain, min_cohort: int) -> int | str:
-    return g.learners if not g.suppressed else f"fewer than {min_cohort}"
+    return f"fewer than {min_cohort}" if g.suppressed and g.learners else g.learners
 
 
 def csv_rows(gain: LearningGain) -> list[list[object]]:
