@@ -283,7 +283,7 @@ def test_hand_ins_answer_files_feed_the_analysis_and_the_miskeyed_item_is_flagge
     rows, notes = responses_from_answer_files(tmp_path, "m04", bank)
 
     assert notes == [
-        "1 answer files could not be read or name a slot or option the bank does not have; they are left out."
+        "Left out, as unreadable or naming a slot or option the bank does not have: 1 answer file."
     ]
     assert len(rows) == len(cohort) == 120 * len(SLOTS)
     planted = {(r.learner, r.slot): r for r in cohort}

@@ -162,7 +162,7 @@ def test_the_planted_cohort_gives_the_figures_computed_by_hand(course: Path, ban
         assert g.change == pytest.approx(float(change), abs=1e-12)
         assert g.normalised == pytest.approx(float(normalised), abs=1e-12)
     assert gain.notes == [
-        "2 pre-check answer files could not be read or name an item the bank does not have; they are left out."
+        "Left out, as unreadable or naming an item or option the bank does not have: 2 answer files of the pre-check."
     ]
 
 

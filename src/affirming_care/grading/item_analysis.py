@@ -186,10 +186,8 @@ def responses_from_answer_files(root: Path, module: str, bank: Bank) -> tuple[li
         except ValueError:
             bad += 1
     if bad:
-        notes.append(
-            f"{bad} answer files could not be read or name a slot or option the bank does not have; "
-            "they are left out."
-        )
+        many = "1 answer file" if bad == 1 else f"{bad} answer files"
+        notes.append(f"Left out, as unreadable or naming a slot or option the bank does not have: {many}.")
     if not files and not bad:
         notes.append(f"No answer files were collected for {module}.")
     if files and not any(d.posttest for d in files.values()):

@@ -186,9 +186,11 @@ def module_gain(
     return out
 
 
-def _left_out(n: int, what: str) -> str:
-    files = "answer file" if n == 1 else "answer files"
-    return f"{n} {what} {files} could not be read or name an item the bank does not have; they are left out."
+def _files(n: int) -> str:
+    return f"{n} answer file" if n == 1 else f"{n} answer files"
+
+
+LEFT_OUT = "Left out, as unreadable or naming an item or option the bank does not have"
 
 
 def _precheck_points(
@@ -206,7 +208,7 @@ def _precheck_points(
         except (ValueError, KeyError):
             bad += 1
     if bad:
-        notes.append(_left_out(bad, "pre-check"))
+        notes.append(f"{LEFT_OUT}: {_files(bad)} of the pre-check.")
     if not out:
         notes.append("No pre-check answers were found (submitted/<learner>/pre/pre-answers.json).")
     return out
@@ -218,17 +220,20 @@ def _posttest_points(
     """``{module: {learner: {objective: points}}}`` from every collected module answer file."""
     stores, damaged = collected_stores(root)
     out: dict[str, dict[str, dict[str, Points]]] = {}
+    bad: list[str] = []
     for mid, bank in sorted(banks.items()):
-        bad = damaged.get(mid, 0)
+        n = damaged.get(mid, 0)
         for lid, data in stores.get(mid, {}).items():
             if data.posttest is None:
                 continue
             try:
                 out.setdefault(mid, {})[lid] = posttest_points(bank, data.posttest)
             except (ValueError, KeyError):
-                bad += 1
-        if bad:
-            notes.append(f"{mid}: " + _left_out(bad, "post-test"))
+                n += 1
+        if n:
+            bad.append(f"{_files(n)} in {mid}")
+    if bad:
+        notes.append(f"{LEFT_OUT}: post-test {'; '.join(bad)}.")
     return out
 
 
