@@ -4,6 +4,7 @@ the figures computed by hand; suppression below the minimum; no learner in any o
 from __future__ import annotations
 
 import csv
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -217,6 +218,10 @@ def test_a_dashboard_of_the_course_folder_shows_the_learning_gain(course: Path, 
     assert "id='learning-gain'" in page and "+37 points" in page
     assert (dash.out / CSV_NAME).is_file() and (dash.out / "item-analysis-m04.csv").is_file()
     assert "L1" not in page and "plantedseed" not in page
+    data = json.loads(dash.json.read_text(encoding="utf-8")) if dash.json else {}
+    (m04,) = data["learning_gain"]["modules"]
+    assert m04["overall"]["learners"] == 6 and m04["overall"]["normalised"] == pytest.approx(0.55)
+    assert "L1" not in json.dumps(data["learning_gain"])
 
 
 def test_a_rehearsal_cohorts_answer_files_show_a_gain_and_feed_the_item_analysis(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 ``build_dashboard`` calls :func:`add_sections` once, after it has written its report: the sections
 go at the end of ``index.html`` (before ``</main>``); the learning gain is also written as
-``learning-gain.csv`` and each module's item analysis as ``item-analysis-mNN.csv`` beside it. All
+``learning-gain.csv`` (and into ``dashboard.json``) and each module's item analysis as ``item-analysis-mNN.csv`` beside it. All
 follow the dashboard's privacy rules with its minimum cohort size; a part that cannot be made (no
 post-test bank in the learner edition, no evaluation in the content) is named in a note instead.
 The post-test bank is the course folder's own copy (``COURSE/posttest``), else the shipped one.
@@ -10,6 +10,8 @@ The post-test bank is the course folder's own copy (``COURSE/posttest``), else t
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from html import escape
 from pathlib import Path
 
@@ -34,11 +36,14 @@ def _banks(root: Path) -> dict[str, Bank] | str | None:
         return _note(f"No post-test figures: the post-test bank has {len(exc.problems)} problem(s).")
 
 
-def learning_gain_part(
-    root: Path, out: Path, min_cohort: int, banks: dict[str, Bank], labels: dict[str, str]
-) -> str:
-    gain = learning_gain(root, banks, min_cohort, labels)
-    write_gain_csv(gain, out)
+def learning_gain_part(dash: Dashboard, root: Path, banks: dict[str, Bank]) -> str:
+    """The learning gain's section; its figures also go to ``learning-gain.csv`` and ``dashboard.json``."""
+    gain = learning_gain(root, banks, dash.min_cohort, {m.id: m.label for m in dash.modules})
+    write_gain_csv(gain, dash.out)
+    if dash.json is not None and dash.json.is_file():
+        data = json.loads(dash.json.read_text(encoding="utf-8"))
+        data["learning_gain"] = asdict(gain)
+        dash.json.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return learning_gain_html(gain, open_objectives=1)
 
 
@@ -72,8 +77,7 @@ def add_sections(dash: Dashboard, root: Path) -> None:
     banks = _banks(root)
     sections = banks if isinstance(banks, str) else ""
     if isinstance(banks, dict):
-        labels = {m.id: m.label for m in dash.modules}
-        sections += learning_gain_part(root, dash.out, dash.min_cohort, banks, labels)
+        sections += learning_gain_part(dash, root, banks)
         sections += item_analysis_part(root, dash.out, dash.min_cohort, banks)
     sections += evaluation_part(root, dash.min_cohort)
     text = dash.html.read_text(encoding="utf-8")
