@@ -223,13 +223,14 @@ def show(slot_id: str, folder: Path | str | None = None) -> Any:
     (variant, option order, saved answer, and ``store.answer_posttest`` to save a click).
     """
     item = precheck_item(slot_id, folder)
-    try:
-        from affirming_care.widgets import PostTestWidget  # type: ignore[attr-defined]
-    except ImportError:
+    from affirming_care import widgets
+
+    widget = getattr(widgets, "PostTestWidget", None)
+    if widget is None:
         raise NotImplementedError(
-            "The pre-check's item widget is not installed in this version of the course (PostTestWidget)."
-        ) from None
-    return PostTestWidget(item)  # TODO(issue 13, lead): PostTestWidget's real signature
+            "The pre-check's item widget (PostTestWidget) is not in this version of the course."
+        )
+    return widget(item)  # TODO(issue 13, lead): PostTestWidget's real arguments
 
 
 # The nbgrader assignment ----------------------------------------------------------------------------------
