@@ -129,6 +129,7 @@ def planted_cohort(root: Path, bank: Bank) -> None:
     damaged.mkdir(parents=True)
     (damaged / store_filename(PRECHECK)).write_text('{"format": "affirming-care/answ', encoding="utf-8")
     hand_in(root, "forged", PRECHECK, "forgedseed", {"m04-s1": ["z"]})  # an option no variant has
+    hand_in(root, "forged", "m04", "forgedseed", {"m04-s9": ["a"]})  # a slot the bank does not have
 
 
 @pytest.fixture()
@@ -163,7 +164,8 @@ def test_the_planted_cohort_gives_the_figures_computed_by_hand(course: Path, ban
         assert g.change == pytest.approx(float(change), abs=1e-12)
         assert g.normalised == pytest.approx(float(normalised), abs=1e-12)
     assert gain.notes == [
-        "Left out, as unreadable or naming an item or option the bank does not have: 2 answer files of the pre-check."
+        "Left out, as unreadable or naming an item or option the bank does not have: 2 pre-check answer files.",
+        "Left out, as unreadable or naming an item or option the bank does not have: post-test answer files, 1 in m04.",
     ]
 
 

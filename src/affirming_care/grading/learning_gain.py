@@ -186,10 +186,6 @@ def module_gain(
     return out
 
 
-def _files(n: int) -> str:
-    return f"{n} answer file" if n == 1 else f"{n} answer files"
-
-
 LEFT_OUT = "Left out, as unreadable or naming an item or option the bank does not have"
 
 
@@ -208,7 +204,7 @@ def _precheck_points(
         except (ValueError, KeyError):
             bad += 1
     if bad:
-        notes.append(f"{LEFT_OUT}: {_files(bad)} of the pre-check.")
+        notes.append(f"{LEFT_OUT}: {bad} pre-check answer file{'' if bad == 1 else 's'}.")
     if not out:
         notes.append("No pre-check answers were found (submitted/<learner>/pre/pre-answers.json).")
     return out
@@ -231,9 +227,9 @@ def _posttest_points(
             except (ValueError, KeyError):
                 n += 1
         if n:
-            bad.append(f"{_files(n)} in {mid}")
+            bad.append(f"{n} in {mid}")
     if bad:
-        notes.append(f"{LEFT_OUT}: post-test {'; '.join(bad)}.")
+        notes.append(f"{LEFT_OUT}: post-test answer files, {'; '.join(bad)}.")
     return out
 
 
