@@ -11,7 +11,6 @@ The post-test bank is the course folder's own copy (``COURSE/posttest``), else t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from html import escape
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def learning_gain_part(dash: Dashboard, root: Path, banks: dict[str, Bank]) -> s
     write_gain_csv(gain, dash.out)
     if dash.json is not None and dash.json.is_file():
         data = json.loads(dash.json.read_text(encoding="utf-8"))
-        data["learning_gain"] = asdict(gain)
+        data["learning_gain"] = gain.to_json()
         dash.json.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return learning_gain_html(gain, open_objectives=1)
 

@@ -28,7 +28,7 @@ no figure (its objectives neither). Answer files are read only through
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from html import escape
 from pathlib import Path
@@ -125,6 +125,19 @@ class LearningGain:
     min_cohort: int
     modules: list[ModuleGain] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def taken(self) -> list[ModuleGain]:
+        """The modules at least one learner has both a pre-check and a post-test of."""
+        return [m for m in self.modules if m.overall.learners]
+
+    def to_json(self) -> dict[str, object]:
+        """The figures for ``dashboard.json``: the modules someone has taken (as in the CSV)."""
+        return {
+            "min_cohort": self.min_cohort,
+            "notes": self.notes,
+            "modules": [asdict(m) for m in self.taken],
+        }
 
 
 def _share(points: Sequence[Points]) -> Fraction:
@@ -275,9 +288,10 @@ def _learners(g: Gain, min_cohort: int) -> int | str:
 
 
 def csv_rows(gain: LearningGain) -> list[list[object]]:
-    """One row per module (objective empty), then one per objective; suppressed rows hold no figure."""
+    """One row per module someone has taken (objective empty), then one per objective; suppressed
+    rows hold no figure."""
     rows: list[list[object]] = []
-    for m in gain.modules:
+    for m in gain.taken:
         for g in [m.overall, *m.objectives]:
             rows.append(
                 [
@@ -359,7 +373,7 @@ def learning_gain_html(gain: LearningGain, open_objectives: int = 0) -> str:
         f"{gain.min_cohort} learners took both.</p>",
     ]
     parts += [f"<p class='note'>{escape(n)}</p>" for n in gain.notes]
-    taken = [m for m in gain.modules if m.overall.learners]
+    taken = gain.taken
     if taken:
         rows = "".join(f"<tr>{_row(m.label, m.overall, gain.min_cohort)}</tr>" for m in taken)
         parts.append(
