@@ -20,6 +20,7 @@ from affirming_care.grading.item_analysis import (
     ItemAnalysisError,
     Response,
     analyse_module,
+    csv_figure,
     item_analysis_html,
     neutralise,
     point_biserial,
@@ -218,7 +219,11 @@ def test_no_learner_id_in_the_csv_or_html(bank: Bank, cohort: list[Response], tm
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert len(rows) == len(SLOTS)
     miskeyed = next(r for r in rows if r["slot"] == "m04-miskeyed")
-    assert float(miskeyed["point_biserial"]) < 0 and FLAG_NEGATIVE in miskeyed["flags"]
+    assert FLAG_NEGATIVE in miskeyed["flags"]
+    pb = miskeyed["point_biserial"]  # negative: text with a leading quote, as no cell may start with -
+    assert pb.startswith("'-") and float(pb[1:]) < 0
+    for row in csv.reader(path.open(encoding="utf-8")):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
     assert "A. a (key): " in miskeyed["options_chosen"]
 
 
@@ -227,6 +232,9 @@ def test_csv_cells_that_start_a_formula_are_neutralised() -> None:
         assert neutralise(bad) == "'" + bad
     assert neutralise("m04-s1") == "m04-s1"
     assert neutralise(-0.25) == -0.25
+    assert csv_figure(-0.2204) == "-0.22" and neutralise(csv_figure(-0.2204)) == "'-0.22"
+    assert csv_figure(-0.0001) == 0.0 and str(csv_figure(-0.0001)) == "0.0"  # never -0.0
+    assert csv_figure(0.57735) == 0.577 and csv_figure(None) == ""
 
 
 def test_the_html_is_escaped_and_has_an_accessible_table(bank: Bank, cohort: list[Response]) -> None:

@@ -268,3 +268,16 @@ def test_a_rehearsal_cohorts_answer_files_show_a_gain_and_feed_the_item_analysis
     rows, notes = responses_from_answer_files(tmp_path, "m01", banks["m01"])
     analysis = analyse_module(banks["m01"], rows)
     assert notes == [] and analysis.learners == 40 and len(analysis.items) == 10  # 5 slots, 2 variants
+
+
+def test_a_fall_is_shown_with_a_minus_and_no_csv_cell_starts_with_one(tmp_path: Path) -> None:
+    from affirming_care.grading.learning_gain import Gain, LearningGain, ModuleGain
+
+    fall = Gain("m04", "", "", learners=8, before=0.5, after=0.25, change=-0.25, normalised=-0.5)
+    gain = LearningGain(5, [ModuleGain("m04", "Module 4", fall)])
+    text = write_csv(gain, tmp_path).read_text(encoding="utf-8")
+    (row,) = list(csv.DictReader(text.splitlines()))
+    assert (row["change"], row["normalised_gain"]) == ("'-0.25", "'-0.5")
+    for cells in csv.reader(text.splitlines()):
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert "<td>−25 points</td><td>−0.50</td>" in learning_gain_html(gain)

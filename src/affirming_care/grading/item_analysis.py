@@ -352,7 +352,8 @@ def analyse_module(bank: Bank, responses: Iterable[Response], min_cohort: int = 
 def neutralise(cell: object) -> object:
     """A text cell that a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection).
 
-    Numbers are left as numbers: a negative point-biserial stays a number a spreadsheet can sort.
+    Numbers are left as numbers; :func:`csv_figure` writes a negative figure as text, so that no
+    cell the course writes starts with ``-``.
     """
     if isinstance(cell, str) and cell.startswith(_FORMULA_CHARS):
         return "'" + cell
@@ -363,9 +364,21 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:.3f}"
 
 
-def _cell(x: float | None) -> float | str:
-    """A figure for the CSV: a number (rounded), or empty when undefined; never neutralised."""
-    return "" if x is None else round(x, 3)
+def csv_figure(x: float | None) -> float | str:
+    """A figure for a CSV: rounded to 3 places; empty when undefined.
+
+    The course's rule is that no CSV cell starts with a formula character, ``-`` among them, so a
+    negative figure (a point-biserial, a fall from before to after) is written as text, which the
+    CSV writer gives a leading ``'``: a spreadsheet shows ``-0.22`` and runs nothing. Zero is
+    never written ``-0.0``.
+    """
+    if x is None:
+        return ""
+    rounded = round(x, 3) + 0.0  # -0.0 + 0.0 is 0.0
+    return str(rounded) if rounded < 0 else rounded
+
+
+_cell = csv_figure
 
 
 def options_text(result: ItemResult) -> str:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from affirming_care.grading.course import GradingError
 from affirming_care.grading.dashboard import MIN_COHORT, collected_stores
+from affirming_care.grading.item_analysis import csv_figure
 from affirming_care.grading.sanitise import safe_csv_writer
 from affirming_care.posttest import Bank, bank_root, load_banks, score_hand_in, score_variant
 from affirming_care.precheck import PRECHECK, full_variant, precheck_slots
@@ -279,8 +280,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(x: float | None) -> float | str:
-    return "" if x is None else round(x, 3)
+_cell = csv_figure
 
 
 def _learners(g: Gain, min_cohort: int) -> int | str:
