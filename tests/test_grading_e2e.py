@@ -155,6 +155,16 @@ def expected_checks(cycle: dict[str, Any], module: str, learner: str) -> float:
     return float(score_hand_in(bank, data.posttest.seed, data.posttest.answers).earned)
 
 
+def answered_slots(cycle: dict[str, Any], module: str, learner: str) -> int:
+    """How many post-test items the learner's answer file answers (each worth one point as shipped)."""
+    path = cycle["root"] / "submitted" / learner / module / store_filename(module)
+    try:
+        data = read_answer_file(path)
+    except DamagedStore:
+        return 0
+    return len(data.posttest.answers) if data is not None and data.posttest is not None else 0
+
+
 def test_every_step_ran_and_printed_its_summary(cycle: dict[str, Any]) -> None:
     first = cycle["modules"][0]
     for name, result in cycle.items():
@@ -203,12 +213,17 @@ def test_each_kind_of_submission_gets_its_expected_score(cycle: dict[str, Any]) 
         assert row["checks_score"] == expected == p["expected_checks"], (m, sid, kind)
         assert row["late"] == (kind == "late") and (row["late_seconds"] > 0) == (kind == "late"), (m, sid)
         assert row["reflection"] == ("waiting" if p["reflection_written"] else "blank"), (m, sid, kind)
+        answered = answered_slots(cycle, m, sid)
         if kind in ("complete", "late", "locked_cell_edited", "stray_file"):
-            assert row["checks_score"] == row["checks_max"] > 0, (m, sid, kind)
+            assert answered == row["checks_max"] > 0 and row["checks_score"] <= row["checks_max"], (
+                m,
+                sid,
+                kind,
+            )
         if kind in ("no_answer_file", "damaged_answer_file"):
             assert row["checks_score"] == 0
         if kind == "partial":
-            assert row["checks_score"] < row["checks_max"]
+            assert answered < row["checks_max"] and row["checks_score"] < row["checks_max"]
 
 
 def test_bad_submissions_are_reported_by_learner_and_reason(cycle: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from affirming_care.grading.item_analysis import (
     ItemAnalysisError,
     Response,
     analyse_module,
+    csv_figure,
     item_analysis_html,
     neutralise,
     point_biserial,
@@ -28,8 +29,8 @@ from affirming_care.grading.item_analysis import (
     upper_lower,
     write_csv,
 )
-from affirming_care.posttest import Bank, score_variant
-from affirming_care.store import AnswerFile, store_filename
+from affirming_care.posttest import Bank, draw, score_variant
+from affirming_care.store import AnswerFile, PostTestRecord, store_filename
 
 SLOTS = ["m04-s1", "m04-s2", "m04-s3", "m04-s4", "m04-miskeyed", "m04-everyone"]
 
@@ -218,7 +219,11 @@ def test_no_learner_id_in_the_csv_or_html(bank: Bank, cohort: list[Response], tm
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert len(rows) == len(SLOTS)
     miskeyed = next(r for r in rows if r["slot"] == "m04-miskeyed")
-    assert float(miskeyed["point_biserial"]) < 0 and FLAG_NEGATIVE in miskeyed["flags"]
+    assert FLAG_NEGATIVE in miskeyed["flags"]
+    pb = miskeyed["point_biserial"]  # negative: text with a leading quote, as no cell may start with -
+    assert pb.startswith("'-") and float(pb[1:]) < 0
+    for row in csv.reader(path.open(encoding="utf-8")):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
     assert "A. a (key): " in miskeyed["options_chosen"]
 
 
@@ -227,6 +232,9 @@ def test_csv_cells_that_start_a_formula_are_neutralised() -> None:
         assert neutralise(bad) == "'" + bad
     assert neutralise("m04-s1") == "m04-s1"
     assert neutralise(-0.25) == -0.25
+    assert csv_figure(-0.2204) == "-0.22" and neutralise(csv_figure(-0.2204)) == "'-0.22"
+    assert csv_figure(-0.0001) == 0.0 and str(csv_figure(-0.0001)) == "0.0"  # never -0.0
+    assert csv_figure(0.57735) == 0.577 and csv_figure(None) == ""
 
 
 def test_the_html_is_escaped_and_has_an_accessible_table(bank: Bank, cohort: list[Response]) -> None:
@@ -252,8 +260,56 @@ def test_answer_files_without_a_post_test_section_give_no_rows_and_say_so(bank: 
             AnswerFile(module="m04").model_dump_json(), encoding="utf-8"
         )
     rows, notes = responses_from_answer_files(tmp_path, "m04", bank)
-    # When issue 11 adds the post-test field, this fails: test the reader over real answers then.
-    assert rows == [] and "do not carry post-test answers" in notes[0]
+    assert rows == [] and notes == [
+        "The 6 answer files collected for m04 do not carry post-test answers, so there is nothing to analyse."
+    ]
+
+
+def write_answer_files(root: Path, cohort: list[Response]) -> dict[str, str]:
+    """Each synthetic learner's choices as a collected hand-in's ``posttest`` section; their seeds."""
+    seeds = {}
+    for learner in sorted({r.learner for r in cohort}):
+        seeds[learner] = f"seed-{learner}"
+        answers = {r.slot: list(r.chosen) for r in cohort if r.learner == learner}
+        data = AnswerFile(module="m04", posttest=PostTestRecord(seed=seeds[learner], answers=answers))
+        folder = root / "submitted" / learner / "m04"
+        folder.mkdir(parents=True)
+        (folder / store_filename("m04")).write_text(data.model_dump_json(), encoding="utf-8")
+    return seeds
+
+
+def test_hand_ins_answer_files_feed_the_analysis_and_the_miskeyed_item_is_flagged(
+    bank: Bank, tmp_path: Path
+) -> None:
+    cohort = synthetic_cohort(bank, learners=120)  # each variant of a slot gets about half of them
+    seeds = write_answer_files(tmp_path, cohort)
+    hostile = tmp_path / "submitted" / "hostile" / "m04"
+    hostile.mkdir(parents=True)
+    forged = AnswerFile(module="m04", posttest=PostTestRecord(seed="forged-seed", answers={"m04-s1": ["z"]}))
+    (hostile / store_filename("m04")).write_text(forged.model_dump_json(), encoding="utf-8")
+
+    rows, notes = responses_from_answer_files(tmp_path, "m04", bank)
+
+    assert notes == [
+        "Left out, as unreadable or naming a slot or option the bank does not have: 1 answer file."
+    ]
+    assert len(rows) == len(cohort) == 120 * len(SLOTS)
+    planted = {(r.learner, r.slot): r for r in cohort}
+    for r in rows:  # the same choices and scores, on the variant the learner's seed drew
+        assert (r.chosen, r.score) == (
+            planted[(r.learner, r.slot)].chosen,
+            planted[(r.learner, r.slot)].score,
+        )
+        assert r.variant == next(d.variant_id for d in draw(bank, seeds[r.learner]) if d.slot_id == r.slot)
+    assert {r.variant for r in rows} == {"v1", "v2"}
+    analysis = analyse_module(bank, rows)
+    flagged = {i.slot for i in analysis.items if FLAG_NEGATIVE in i.flags}
+    assert analysis.learners == 120 and flagged == {"m04-miskeyed"}
+    assert all(
+        i.point_biserial is not None and i.point_biserial < 0
+        for i in analysis.items
+        if i.slot == "m04-miskeyed"
+    )
 
 
 def test_the_command_writes_the_csv_and_prints_a_table(
@@ -263,7 +319,7 @@ def test_the_command_writes_the_csv_and_prints_a_table(
     (course / "submitted").mkdir(parents=True)
     assert main(["grade", "item-analysis", "--course", str(course), "--module", "m04"]) == 0
     out = capsys.readouterr().out
-    assert "do not carry post-test answers" in out
+    assert "No answer files were collected for m04" in out
     assert (course / "dashboard" / "item-analysis-m04.csv").is_file()
     assert main(["grade", "item-analysis", "--course", str(course), "--module", "m99"]) == 1
 

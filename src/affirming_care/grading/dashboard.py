@@ -185,10 +185,14 @@ class Dashboard:
 # Reading the course folder --------------------------------------------------------------------------------
 
 
-def collected_stores(root: Path) -> tuple[dict[str, dict[str, AnswerFile]], Counter[str]]:
+def collected_stores(
+    root: Path, assignments: str = "m[0-9][0-9]"
+) -> tuple[dict[str, dict[str, AnswerFile]], Counter[str]]:
     """Every learner's answer store per module: ``{module: {learner: store}}``, and damaged counts.
 
     ``submitted/`` is read first; ``autograded/`` fills in learners whose submission is not there.
+    ``assignments`` is a glob of the assignment names read: every module by default, ``"pre"`` for
+    the pre-course check.
     """
     stores: dict[str, dict[str, AnswerFile]] = {}
     damaged: Counter[str] = Counter()
@@ -197,7 +201,7 @@ def collected_stores(root: Path) -> tuple[dict[str, dict[str, AnswerFile]], Coun
         folder = root / step
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*/m[0-9][0-9]/m[0-9][0-9]-answers.json")):
+        for path in sorted(folder.glob(f"*/{assignments}/{assignments}-answers.json")):
             learner, mid = path.parts[-3], path.parts[-2]
             if path.name != store_filename(mid) or (learner, mid) in seen:
                 continue

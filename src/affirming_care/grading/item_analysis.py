@@ -32,8 +32,8 @@ Privacy, the dashboard's rules: no learner id or name appears in any output (ids
 pair a learner's items); a module with fewer learners than the dashboard's
 :data:`~affirming_care.grading.dashboard.MIN_COHORT`, and an item with fewer responses, is suppressed.
 
-Input is a response table (:class:`Response`), from the collected answer files
-(:func:`responses_from_answer_files`) or built directly (:func:`responses_from_rows`).
+Input is a response table (:class:`Response`), from the collected answer files' ``posttest``
+sections (:func:`responses_from_answer_files`) or built directly (:func:`responses_from_rows`).
 """
 
 from __future__ import annotations
@@ -151,13 +151,13 @@ def responses_from_rows(
 
 
 def _posttest_rows(learner: str, data: AnswerFile, bank: Bank) -> list[Response]:
-    """The post-test rows of one answer file, scored on the variants its seed drew.
+    """The post-test rows of one answer file, ``posttest: {seed, answers}``, on the variants its seed drew.
 
-    TODO(issue 11): the answer file has no post-test section yet. This assumes the shape the
-    post-test mode is expected to write, ``posttest: {seed, answers: {slot id: [option ids]}}``;
-    adjust it here when that field lands.
+    Options are matched by id, never by position; the variant comes from the seed, never from the
+    file. A slot left out is a row scored 0 with nothing chosen, as grading scores it. Raises
+    ValueError for a slot or an option the bank does not have.
     """
-    section = getattr(data, "posttest", None)
+    section = data.posttest
     if section is None:
         return []
     scored = score_hand_in(bank, section.seed, section.answers)
@@ -170,23 +170,31 @@ def _posttest_rows(learner: str, data: AnswerFile, bank: Bank) -> list[Response]
 def responses_from_answer_files(root: Path, module: str, bank: Bank) -> tuple[list[Response], list[str]]:
     """The response table of ``module`` from a course folder's collected answer files, and notes.
 
-    Reads ``submitted/<learner>/<module>/<module>-answers.json`` (else ``autograded/``) with the
-    dashboard's reader, which uses :func:`affirming_care.store.read_answer_file`. While the answer
-    file has no post-test field (issue 11) this reads nothing and says so in the notes.
+    Reads the ``posttest`` section of ``submitted/<learner>/<module>/<module>-answers.json`` (else
+    ``autograded/``) with the dashboard's reader, which uses :func:`affirming_care.store.read_answer_file`.
+    Files that cannot be read, or that name a slot or option the bank does not have, are left out
+    and counted in the notes (never named).
     """
     notes: list[str] = []
-    if "posttest" not in AnswerFile.model_fields:
-        notes.append(
-            "The answer files do not carry post-test answers yet (the post-test mode of issue 11 is not "
-            "built), so there is nothing to analyse."
-        )
-        return [], notes
     stores, damaged = collected_stores(root)
-    if damaged.get(module):
-        notes.append(f"{damaged[module]} answer files could not be read and are left out.")
+    files = stores.get(module, {})
+    bad = damaged.get(module, 0)
     table: list[Response] = []
-    for learner, data in sorted(stores.get(module, {}).items()):
-        table += _posttest_rows(learner, data, bank)
+    for learner, data in sorted(files.items()):
+        try:
+            table += _posttest_rows(learner, data, bank)
+        except ValueError:
+            bad += 1
+    if bad:
+        many = "1 answer file" if bad == 1 else f"{bad} answer files"
+        notes.append(f"Left out, as unreadable or naming a slot or option the bank does not have: {many}.")
+    if not files and not bad:
+        notes.append(f"No answer files were collected for {module}.")
+    if files and not any(d.posttest for d in files.values()):
+        notes.append(
+            f"The {len(files)} answer files collected for {module} do not carry post-test answers, "
+            "so there is nothing to analyse."
+        )
     return table, notes
 
 
@@ -344,7 +352,8 @@ def analyse_module(bank: Bank, responses: Iterable[Response], min_cohort: int = 
 def neutralise(cell: object) -> object:
     """A text cell that a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection).
 
-    Numbers are left as numbers: a negative point-biserial stays a number a spreadsheet can sort.
+    Numbers are left as numbers; :func:`csv_figure` writes a negative figure as text, so that no
+    cell the course writes starts with ``-``.
     """
     if isinstance(cell, str) and cell.startswith(_FORMULA_CHARS):
         return "'" + cell
@@ -355,9 +364,21 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:.3f}"
 
 
-def _cell(x: float | None) -> float | str:
-    """A figure for the CSV: a number (rounded), or empty when undefined; never neutralised."""
-    return "" if x is None else round(x, 3)
+def csv_figure(x: float | None) -> float | str:
+    """A figure for a CSV: rounded to 3 places; empty when undefined.
+
+    The course's rule is that no CSV cell starts with a formula character, ``-`` among them, so a
+    negative figure (a point-biserial, a fall from before to after) is written as text, which the
+    CSV writer gives a leading ``'``: a spreadsheet shows ``-0.22`` and runs nothing. Zero is
+    never written ``-0.0``.
+    """
+    if x is None:
+        return ""
+    rounded = round(x, 3) + 0.0  # -0.0 + 0.0 is 0.0
+    return str(rounded) if rounded < 0 else rounded
+
+
+_cell = csv_figure
 
 
 def options_text(result: ItemResult) -> str:

@@ -15,6 +15,11 @@ Each has its expected outcome in the manifest (``rehearsal.json``): what collect
 it is collected, the checks score it earns (never more than it answered), and what autograde
 must report.
 
+Each answer file also carries the learner's post-test answers (its ``posttest`` section), right
+with a chance that grows with the learner's ability, and most learners hand in the pre-course
+check (``pre-answers.json``) with fewer right (:mod:`affirming_care.grading.rehearsal_posttest`), so
+the cohort's dashboard has an item analysis and a learning gain to show.
+
 Everything is fictional. The reflections talk about practice only, as real ones must.
 """
 
@@ -50,9 +55,17 @@ from affirming_care.grading.hostile import Context as HostileContext
 from affirming_care.grading.hostile import build as build_hostile
 from affirming_care.grading.init import init_course
 from affirming_care.grading.intake import NOT_ON_ROSTER, OUTSIDE, UNNAMED
+from affirming_care.grading.rehearsal_posttest import (
+    posttest_points,
+    posttest_record,
+    precheck_file,
+    takes_precheck,
+)
 from affirming_care.grading.release import release
 from affirming_care.grading.roster import ROSTER_REQUIRED, Learner, save_roster, saved_roster
+from affirming_care.loader import ContentError
 from affirming_care.posttest import Bank, a_wrong_answer, drawn_keys, load_banks, score_hand_in
+from affirming_care.precheck import PRECHECK
 from affirming_care.store import (
     MAX_ANSWER_BYTES,
     AnswerFile,
@@ -62,8 +75,8 @@ from affirming_care.store import (
 )
 
 KINDS: dict[str, str] = {
-    "complete": "answered every check correctly and wrote a reflection",
-    "partial": "some checks right, some wrong or unanswered",
+    "complete": "answered every post-test item (right with a chance that grows with ability) and wrote a reflection",
+    "partial": "left some post-test items unanswered",
     "no_answer_file": "sent the notebook without its answer file",
     "damaged_answer_file": "the answer file was cut off part way through",
     "locked_cell_edited": "typed into a locked code cell (nbgrader restores it)",
@@ -166,6 +179,8 @@ class Planned:
     """What autograde must do with it, in words (for the end-to-end test and the instructor)."""
     canary: str | None = None
     """A file that the hand-in's added cell would write if grading ran learner code: it must not exist."""
+    expected_posttest: float | None = None
+    """The post-test points its answer file earns (None: not known, or no post-test bank)."""
 
 
 @dataclass
@@ -310,10 +325,21 @@ def posttest_answers(
 
 
 def _answers(
-    module: Any, bank: Bank, kind: str, rng: random.Random, when: datetime, reflection: str | None
+    module: Any,
+    bank: Bank,
+    kind: str,
+    rng: random.Random,
+    when: datetime,
+    reflection: str | None,
+    posttest: PostTestRecord | None = None,
 ) -> tuple[AnswerFile, float]:
+    """The answer file: ``posttest`` (the ability model of ``rehearsal_posttest``) if given, else
+    answers by ``kind`` alone (every item right for a complete hand-in), and the reflection."""
     store = AnswerFile(module=module.meta.id)
-    store.posttest, score = posttest_answers(bank, kind, rng, when)
+    if posttest is not None:
+        store.posttest, score = posttest, posttest_points(bank, posttest)
+    else:
+        store.posttest, score = posttest_answers(bank, kind, rng, when)
     if reflection and module.reflection is not None:
         store.reflections[module.reflection.id] = ReflectionRecord(
             text=reflection, updated=store.posttest.updated
@@ -339,14 +365,20 @@ def _notebook(released: Path, edit_locked: bool) -> str:
 
 
 def _files(
-    root: Path, mid: str, module: Any, kind: str, rng: random.Random, when: datetime
+    root: Path,
+    mid: str,
+    module: Any,
+    kind: str,
+    rng: random.Random,
+    when: datetime,
+    posttest: PostTestRecord | None = None,
 ) -> tuple[dict[str, str], float | None, bool]:
     """The files one learner hands in for one module, the checks score they should get, and
-    whether they wrote a reflection."""
+    whether they wrote a reflection. ``posttest`` is the answer file's post-test section."""
     released = root / "release" / mid / f"{mid}.ipynb"
     blank = kind == "partial" and rng.random() < 0.3
     reflection = None if blank else _reflection(rng)
-    store, score = _answers(module, course_bank(root, mid), kind, rng, when, reflection)
+    store, score = _answers(module, course_bank(root, mid), kind, rng, when, reflection, posttest)
     answers = store.model_dump_json(indent=1) + "\n"
     files: dict[str, str] = {}
     notebook = _notebook(released, edit_locked=kind == "locked_cell_edited")
@@ -474,6 +506,15 @@ class _Handing:
     classmate: str = ""
     """A learner of this module whose hand-in is complete (what a link points at)."""
     answer_limit: int = MAX_ANSWER_BYTES
+    banks: dict[str, Bank] | None = None
+    """The post-test bank (None: no post-test answers are handed in)."""
+    seed: int = 2026
+
+    def posttest(self, sid: str, kind: str, when: datetime) -> PostTestRecord | None:
+        """The post-test section of ``sid``'s answer file for a hand-in of ``kind``."""
+        if not self.banks or self.mid not in self.banks:
+            return None
+        return posttest_record(self.banks[self.mid], sid, kind, self.seed, when)
 
 
 def _deliver(h: _Handing, sid: str, item: HostileHandIn, when: datetime) -> None:
@@ -524,8 +565,12 @@ def _graded_before(h: _Handing, sid: str, files: dict[str, str], when: datetime)
 
 
 def _hand_in_hostile(h: _Handing, sid: str, kind: str, when: datetime) -> Planned:
-    complete, full, _ = _files(h.root, h.mid, h.module, "complete", h.rng, when)
-    p_files, p_score, p_wrote = _files(h.root, h.mid, h.module, "partial", h.rng, when)
+    complete, full, _ = _files(
+        h.root, h.mid, h.module, "complete", h.rng, when, h.posttest(sid, "complete", when)
+    )
+    p_files, p_score, p_wrote = _files(
+        h.root, h.mid, h.module, "partial", h.rng, when, h.posttest(sid, "partial", when)
+    )
     partial = (p_files, p_score or 0.0, p_wrote)
     ctx = HostileContext(
         h.root, h.mid, sid, h.module, complete, full or 0.0, partial, h.classmate, h.answer_limit
@@ -600,14 +645,68 @@ def _hand_in(h: _Handing, sid: str, kind: str) -> Planned:
         when = h.due - timedelta(hours=h.rng.randint(1, 96), minutes=h.rng.randint(0, 59))
     if kind in HOSTILE:
         return _hand_in_hostile(h, sid, kind, when)
-    files, expected, wrote = _files(h.root, h.mid, h.module, kind, h.rng, when)
+    posttest = h.posttest(sid, kind, when)
+    files, expected, wrote = _files(h.root, h.mid, h.module, kind, h.rng, when, posttest)
     if h.zf is not None:
         stamp = when.strftime("%Y%m%dT%H%M%SZ")
         for name, text in files.items():
             h.zf.writestr(f"{sid}_{h.mid}_{stamp}_{name}", text)
     else:
         _submit_to_exchange(h.root, h.mid, sid, files, when, h.work)
-    return Planned(sid, h.mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
+    planned = Planned(sid, h.mid, kind, KINDS[kind], expected, wrote, sorted(files), when.isoformat())
+    if posttest is not None and h.banks:
+        planned.expected_posttest = _expected_posttest(h.banks[h.mid], posttest, kind)
+    return planned
+
+
+def _expected_posttest(bank: Bank, posttest: PostTestRecord, kind: str) -> float | None:
+    """The post-test points a hand-in of ``kind`` earns from its answer file."""
+    if kind in ("no_answer_file", "damaged_answer_file"):
+        return 0.0
+    if kind == "missing_notebook":
+        return None
+    return posttest_points(bank, posttest)
+
+
+def rehearsal_banks(root: Path) -> dict[str, Bank] | None:
+    """The post-test bank the course folder grades with (None: there is none, so no post-test answers)."""
+    from affirming_care.grading.learning_gain import course_banks
+
+    try:
+        return course_banks(root)
+    except ContentError as exc:
+        raise GradingError(
+            f"The post-test bank has {len(exc.problems)} problem(s), so the rehearsal cannot answer it; "
+            f"the first: {exc.problems[0]}. Run `affirming_care check` to see them all."
+        ) from None
+
+
+def hand_in_prechecks(
+    root: Path, ids: list[str], banks: dict[str, Bank] | None, seed: int, when: datetime
+) -> list[str]:
+    """Most learners' pre-course checks, placed where collecting the assignment ``pre`` puts them.
+
+    ``submitted/<learner>/pre/pre-answers.json`` with its time stamp; one already there is kept.
+    Returns the learners who took it.
+
+    TODO(issue 13, lead): hand these in through the exchange or the zip like a module, once
+    ``grade init`` releases the assignment ``pre``.
+    """
+    from affirming_care.grading.collect import STAMP_FILE, STAMP_FORMAT
+
+    if not banks:
+        return []
+    took = [sid for sid in ids if takes_precheck(sid, seed)]
+    for sid in took:
+        folder = root / "submitted" / sid / PRECHECK
+        path = folder / store_filename(PRECHECK)
+        if path.exists():
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        data = precheck_file(banks, sid, seed, when)
+        path.write_text(data.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        (folder / STAMP_FILE).write_text(when.strftime(STAMP_FORMAT) + "\n", encoding="utf-8")
+    return took
 
 
 def _cohort_plan(
@@ -669,18 +768,21 @@ def _rehearsal_roster(root: Path, ids: list[str], fixed: dict[str, str]) -> None
                 gb.update_or_create_student(sid, first_name=first, last_name=last)
 
 
-def _write_manifest(root: Path, modules: list[str], plan: list[Planned]) -> Path:
+def _write_manifest(root: Path, modules: list[str], plan: list[Planned], precheck: list[str]) -> Path:
     manifest = root / "rehearsal.json"
     old = json.loads(manifest.read_text()) if manifest.exists() else {"submissions": []}
     kept = [p for p in old["submissions"] if p["module"] not in modules]
     manifest.write_text(
         json.dumps(
             {
-                "about": "What each synthetic learner handed in, and the checks score it should get. "
-                "Hostile hand-ins also say what collect reports (expected_findings), whether they are "
-                "collected, what autograde must do, and a canary file that must never exist.",
+                "about": "What each synthetic learner handed in, and the checks score it should get "
+                "(and the post-test points its answer file earns). Hostile hand-ins also say what "
+                "collect reports (expected_findings), whether they are collected, what autograde must "
+                "do, and a canary file that must never exist. precheck: the learners whose pre-course "
+                "check is in submitted/<learner>/pre/.",
                 "kinds": KINDS,
                 "hostile_kinds": HOSTILE,
+                "precheck": sorted(set(old.get("precheck", [])) | set(precheck)),
                 "submissions": kept + [asdict(p) for p in plan],
             },
             indent=1,
@@ -736,6 +838,7 @@ def rehearse(
     plan: list[Planned] = []
     archives: dict[str, Path] = {}
     rng = random.Random(seed)
+    banks = rehearsal_banks(root)
     with tempfile.TemporaryDirectory(prefix="rehearsal-") as tmp:
         for mid in modules:
             zf = None
@@ -746,10 +849,14 @@ def rehearse(
             h = _Handing(
                 root, mid, course.module(mid), dues[mid], rng, Path(tmp) / mid, zf,
                 classmate=complete[0] if complete else ids[0], answer_limit=settings.max_answer_bytes,
+                banks=banks, seed=seed,
             )  # fmt: skip
             plan.extend(_hand_in_module(h, kinds[mid], deliver if hostile else None, on_done))
             if zf is not None:
                 zf.close()
+    took = hand_in_prechecks(
+        root, ids, banks, seed, min(dues.values(), default=due_default) - timedelta(days=30)
+    )
     return RehearsalResult(
         root=root,
         learners=ids,
@@ -757,5 +864,5 @@ def rehearse(
         deliver=deliver,
         plan=plan,
         archives=archives,
-        manifest=_write_manifest(root, modules, plan),
+        manifest=_write_manifest(root, modules, plan, took),
     )
