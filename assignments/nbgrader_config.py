@@ -6,7 +6,7 @@ gradebook stay in the instructor's course folder, outside this repository.
 
 c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this file)
 
-MODULES = [f"m{n:02d}" for n in range(13)]
+MODULES = [f"m{n:02d}" for n in range(13)] + ["pre"]  # "pre": the pre-course check
 
 c.CourseDirectory.course_id = "affirming-care"
 
@@ -39,7 +39,7 @@ c.GenerateFeedback.preprocessors = [
 # zip_collect ignores the command-line flag for this, and drops .json unless listed in valid_ext.
 # nbgrader matches this against the file's whole path, so it allows any folders in front.
 c.FileNameCollectorPlugin.named_regexp = (
-    r"^(?:.*[/\\])?(?P<student_id>[A-Za-z0-9.@-][A-Za-z0-9._@-]*?)_(?P<assignment_id>m\d\d)_"
+    r"^(?:.*[/\\])?(?P<student_id>[A-Za-z0-9.@-][A-Za-z0-9._@-]*?)_(?P<assignment_id>m\d\d|pre)_"
     r"(?:(?P<timestamp>\d{8}T\d{6}Z)_)?(?P<file_id>[^/\\]+)$"
 )
 c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".json"]

@@ -287,6 +287,16 @@ def assignment_files(
     for mid, mod in sorted(course.modules.items()):
         files[assignment_path(mid, source)] = render_assignment(course, mod, notebooks, banks[mid])
         files[source / mid / public_filename(mid)] = render_items(banks[mid])
+    # The pre-course check (issue 13): one item per objective, in the variants the post-tests do not show.
+    from affirming_care.precheck import PRECHECK, PRECHECK_ITEMS, build_precheck_assignment, precheck_public
+
+    titles = {mid: mod.meta.title for mid, mod in course.modules.items()}
+    pre = build_precheck_assignment(banks, titles)
+    nbformat.validate(pre)
+    files[assignment_path(PRECHECK, source)] = (
+        json.dumps(pre, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    )
+    files[source / PRECHECK / PRECHECK_ITEMS] = precheck_public(banks).model_dump_json(indent=1) + "\n"
     return files
 
 

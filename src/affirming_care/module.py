@@ -19,6 +19,7 @@ from affirming_care import paths
 from affirming_care.content import Reflection, Rubric
 from affirming_care.loader import ContentError, ModuleContent, Problem, cached_course
 from affirming_care.posttest import PublicBank, public_filename, read_public_bank
+from affirming_care.precheck import find_precheck_seed
 from affirming_care.store import AnswerStore, DamagedStore, read_answer_file, shared_store, store_filename
 from affirming_care.widgets import (
     CheckWidget,
@@ -76,12 +77,13 @@ class Module:
         return self._public
 
     def posttest_seed(self) -> str:
-        """The seed this learner's post-test is drawn from: the one in the answer file, else a new one.
-
-        TODO(issue 13): when the pre-course check's answer file (``pre-answers.json``) is found, its
-        seed is to be put in this store before the first draw, so the module's post-test shows the
-        variants the pre-check did not (the pre-course check helper's part; not built here).
-        """
+        """The seed this learner's post-test is drawn from: the one in the answer file, else the
+        pre-course check's (``pre-answers.json`` in ``../pre/``, so the module shows the variants the
+        pre-check did not), else a new one."""
+        if self.store.data.posttest is None:
+            seed = find_precheck_seed(self.store.path.parent)
+            if seed is not None:
+                self.store.adopt_seed(seed)
         return self.store.posttest_seed()
 
     def posttest(self, slot_id: str) -> PostTestWidget | PostTestUnavailable:

@@ -218,19 +218,20 @@ def precheck_item(slot_id: str, folder: Path | str | None = None) -> PrecheckIte
 def show(slot_id: str, folder: Path | str | None = None) -> Any:
     """Show one pre-check item: clicked answers saved to ``pre-answers.json`` at once, no feedback.
 
-    TODO(issue 13, lead): the front-end helper's ``PostTestWidget`` (widgets.py) is not on the
-    ``gain`` branch. Wire it here once it is merged: build it from ``precheck_item(slot_id, folder)``
-    (variant, option order, saved answer, and ``store.answer_posttest`` to save a click).
+    The post-test's own widget (``widgets.PostTestWidget``), drawing with :func:`precheck_draw`;
+    a missing or broken item file gives one plain message naming the file.
     """
-    item = precheck_item(slot_id, folder)
-    from affirming_care import widgets
+    from affirming_care.loader import ContentError
+    from affirming_care.module import PostTestUnavailable
+    from affirming_care.widgets import PostTestWidget
 
-    widget = getattr(widgets, "PostTestWidget", None)
-    if widget is None:
-        raise NotImplementedError(
-            "The pre-check's item widget (PostTestWidget) is not in this version of the course."
-        )
-    return widget(item)  # TODO(issue 13, lead): PostTestWidget's real arguments
+    where = Path(folder or os.environ.get("AFFIRMING_CARE_ANSWERS", "."))
+    try:
+        item = precheck_item(slot_id, where)
+    except ContentError as exc:
+        return PostTestUnavailable(exc)
+    public = read_public_bank(where / PRECHECK_ITEMS)
+    return PostTestWidget(public, slot_id, item.store, drawer=precheck_draw)
 
 
 # The nbgrader assignment ----------------------------------------------------------------------------------

@@ -380,6 +380,11 @@ class AnswerStore:
             self.data.posttest = PostTestRecord(seed=new_seed())
         return self.data.posttest.seed
 
+    def adopt_seed(self, seed: str) -> None:
+        """Use ``seed`` (the pre-course check's) for a post-test not yet begun; one already begun keeps its own."""
+        if self.data.posttest is None:
+            self.data.posttest = PostTestRecord(seed=seed)
+
     def posttest_answer(self, slot_id: str) -> list[str] | None:
         record = self.data.posttest
         return None if record is None else record.answers.get(slot_id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from importlib.resources import files
 from pathlib import Path
@@ -288,13 +288,20 @@ class PostTestWidget(_EngineWidget):
     positions); the view then says only that it is saved. There is no key here to show.
     """
 
-    def __init__(self, public: PublicBank, slot_id: str, store: AnswerStore) -> None:
+    def __init__(
+        self,
+        public: PublicBank,
+        slot_id: str,
+        store: AnswerStore,
+        drawer: Callable[[PublicBank, str], list[posttest.Drawn]] = posttest.draw,
+    ) -> None:
         slot = public.slot(slot_id)  # KeyError naming the slots there are
         self.public, self.slot_id = public, slot_id
         self.number = public.slots.index(slot) + 1
         self.total = len(public.slots)
         self.seed = store.posttest_seed()
-        drawn = next(d for d in posttest.draw(public, self.seed) if d.slot_id == slot_id)
+        # ``drawer``: the post-test's draw, or the pre-course check's (``precheck.precheck_draw``).
+        drawn = next(d for d in drawer(public, self.seed) if d.slot_id == slot_id)
         self.variant = posttest.drawn_variant(public, drawn)
         self.order: tuple[str, ...] = drawn.option_order
         saved = [o for o in store.posttest_answer(slot_id) or [] if o in self.order]

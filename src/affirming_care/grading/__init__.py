@@ -16,6 +16,6 @@ learner's kernel, so this package imports nothing heavy: import a step's own mod
 
 from __future__ import annotations
 
-from affirming_care.grading.hidden_tests import NotAwarded, expect_answer, expect_posttest
+from affirming_care.grading.hidden_tests import NotAwarded, expect_answer, expect_posttest, expect_precheck
 
-__all__ = ["NotAwarded", "expect_answer", "expect_posttest"]
+__all__ = ["NotAwarded", "expect_answer", "expect_posttest", "expect_precheck"]

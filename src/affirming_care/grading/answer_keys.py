@@ -24,10 +24,11 @@ import nbformat
 
 from affirming_care.grading.course import GradingError
 from affirming_care.loader import ContentError
-from affirming_care.posttest import Bank, Slot, load_banks
+from affirming_care.posttest import Bank, Slot, Variant, drawn_variant_of_slot, load_banks
+from affirming_care.precheck import PRECHECK, full_variant
 
 ALLOWED_IMPORT = "affirming_care.grading"
-KEY_CALLS = ("expect_answer", "expect_posttest")
+KEY_CALLS = ("expect_answer", "expect_posttest", "expect_precheck")
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,29 @@ class AnswerKey:
 
 @dataclass(frozen=True)
 class PostTestKey:
-    """One post-test slot's autograded cell: the slot itself, from the course folder's bank."""
+    """One post-test slot's autograded cell: the slot itself, from the course folder's bank.
+
+    ``bank`` is the slot's module's bank. ``precheck``: the cell is an item of the pre-course check
+    (``expect_precheck``), which shows the variant the post-test does not (``precheck.full_variant``).
+    """
 
     notebook: str
     grade_id: str
     module: str
     slot: Slot
     points: float
+    bank: Bank | None = None
+    precheck: bool = False
 
     @property
     def question_id(self) -> str:
         return self.slot.id
+
+    def variant(self, seed: str) -> Variant:
+        """The keyed variant this learner was shown, drawn again from their seed."""
+        if self.precheck and self.bank is not None:
+            return full_variant({self.bank.module: self.bank}, self.bank.module, self.slot.id, seed)[1]
+        return drawn_variant_of_slot(self.slot, seed)
 
 
 Key = AnswerKey | PostTestKey
@@ -134,13 +147,19 @@ def _posttest_key(
     call: ast.Call, notebook: str, grade_id: str, points: float, path: Path, banks: dict[str, Bank] | None
 ) -> PostTestKey:
     module, slot_id = _posttest_args(call, path, grade_id)
-    if banks is None or module not in banks:
+    precheck = _call_name(call) == "expect_precheck"
+    owner = slot_id.split("-", 1)[0] if precheck else module  # a pre-check item is a module's slot
+    if precheck and module != PRECHECK:
+        raise GradingError(
+            f"{_where(path, grade_id, call)}: expect_precheck's first argument must be {PRECHECK!r}."
+        )
+    if banks is None or owner not in banks:
         raise GradingError(
             f"{_where(path, grade_id, call)}: post-test slot {slot_id!r} needs the course's bank for {module}, "
             "and there is none. `affirming_care grade init` copies it into COURSE/posttest/ (--bank DIR for a private one)."
         )
     try:
-        slot = banks[module].slot(slot_id)
+        slot = banks[owner].slot(slot_id)
     except KeyError as exc:
         raise GradingError(f"{_where(path, grade_id, call)}: {exc.args[0]}") from None
     if float(slot.points) != points:
@@ -148,7 +167,7 @@ def _posttest_key(
             f"{_where(path, grade_id, call)}: the cell is worth {points:g} points but the bank's slot "
             f"{slot_id!r} is worth {slot.points}; rebuild the assignment (`affirming_care assignments`)."
         )
-    return PostTestKey(notebook, grade_id, module, slot, points)
+    return PostTestKey(notebook, grade_id, module, slot, points, banks[owner], precheck)
 
 
 def cell_key(
@@ -162,7 +181,7 @@ def cell_key(
             f"{_where(path, grade_id)}, line {exc.lineno}: not valid Python ({exc.msg})."
         ) from None
     call = _key_call(tree, path, grade_id)
-    if _call_name(call) == "expect_posttest":
+    if _call_name(call) in ("expect_posttest", "expect_precheck"):
         return _posttest_key(call, notebook, grade_id, points, path, banks)
     module, question, expected = _literal_args(call, path, grade_id)
     return AnswerKey(notebook, grade_id, module, question, expected, points)

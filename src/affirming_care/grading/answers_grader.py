@@ -122,7 +122,7 @@ def read_submission_answers(
 
 
 def _earned_outputs(key: PostTestKey, given: SubmissionAnswers) -> list[NotebookNode]:
-    earned = judge_posttest(given.answers, given.filename, key.slot)
+    earned = judge_posttest(given.answers, given.filename, key.slot, key.variant)
     outputs = [new_output("stream", name="stdout", text=earned.message + "\n")]
     if earned.points <= 0:
         reason = earned.reason or "not correct"

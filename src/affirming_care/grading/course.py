@@ -32,7 +32,8 @@ CONFIG = ASSIGNMENTS / "nbgrader_config.py"
 COURSE_ENV = "AFFIRMING_CARE_COURSE"
 SETTINGS_FILE = "affirming-care-course.json"
 STATE_DIR = ".affirming-care"
-MODULE_RE = re.compile(r"^m\d\d$")
+MODULE_RE = re.compile(r"^(m\d\d|pre)$")
+"""A module's assignment, or ``pre``: the pre-course check (issue 13), released and collected like one."""
 MAX_NOTEBOOK_BYTES = 20_000_000
 """A module's notebook with its outputs is well under a megabyte; a bigger one is refused at collect."""
 PRIVATE_UMASK = 0o077
@@ -156,6 +157,8 @@ def source_modules(source: Path) -> list[str]:
 
 def module_info(module: str, notebook: Path) -> ModuleInfo:
     """Title and minutes from the course content; from the notebook's heading if content is missing."""
+    if module == "pre":
+        return ModuleInfo(title="Before you start: the pre-course check", minutes=25)
     try:
         from affirming_care.loader import cached_course
 

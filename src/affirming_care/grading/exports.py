@@ -28,6 +28,7 @@ from affirming_care.grading.pass_rule import DEFAULT_REFLECTION_THRESHOLD, PassR
 from affirming_care.grading.roster import Learner, saved_roster
 from affirming_care.grading.sanitise import safe_csv_writer
 from affirming_care.grading.scores import final_score
+from affirming_care.precheck import PRECHECK
 
 CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_HEADER = ["First name", "Last name", "ID number", "Email address"]
@@ -111,7 +112,8 @@ def grade_table(root: Path) -> GradeTable:
     settings = load_settings(root)
     roster = saved_roster(root)
     with gradebook(root) as gb:
-        assignments = sorted(gb.assignments, key=lambda a: a.name)
+        # The pre-course check (``pre``) counts towards nothing: no module, pass or certificate.
+        assignments = sorted((a for a in gb.assignments if a.name != PRECHECK), key=lambda a: a.name)
         modules = [a.name for a in assignments]
         max_scores = {a.name: a.max_score for a in assignments}
         rows = []

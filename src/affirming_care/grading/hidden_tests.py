@@ -11,11 +11,11 @@ missing or damaged answer file should cost only the questions it affects, with a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from affirming_care.posttest import Slot, drawn_variant_of_slot, score_variant
+from affirming_care.posttest import Slot, Variant, drawn_variant_of_slot, score_variant
 from affirming_care.store import AnswerFile, DamagedStore, read_answer_file, store_filename
 
 
@@ -71,10 +71,16 @@ class Earned:
     reason: str = ""
 
 
-def judge_posttest(answers: AnswerFile | DamagedStore | None, filename: str, slot: Slot) -> Earned:
+def judge_posttest(
+    answers: AnswerFile | DamagedStore | None,
+    filename: str,
+    slot: Slot,
+    variant_of: Callable[[str], Variant] | None = None,
+) -> Earned:
     """Score one post-test slot from the answer file: the variant its seed drew, graded by option id.
 
-    The variant is drawn again from the seed (never read from the file); an option id the variant
+    The variant is drawn again from the seed (never read from the file; ``variant_of`` draws it for
+    the pre-course check, which shows the other variant); an option id the variant
     does not have earns nothing and is named, so a damaged or edited file is reported, not guessed at.
     """
     if not isinstance(answers, AnswerFile):  # no file, or a damaged one: judge_answer says which
@@ -84,7 +90,7 @@ def judge_posttest(answers: AnswerFile | DamagedStore | None, filename: str, slo
     chosen = None if record is None else record.answers.get(slot.id)
     if record is None or not chosen:
         return Earned(0.0, "You did not answer this question.", "not answered")
-    variant = drawn_variant_of_slot(slot, record.seed)
+    variant = variant_of(record.seed) if variant_of else drawn_variant_of_slot(slot, record.seed)
     try:
         fraction = score_variant(variant, chosen)
     except ValueError as exc:
@@ -147,3 +153,10 @@ def expect_posttest(module_id: str, slot_id: str, folder: Path | str = ".") -> f
     if earned.points <= 0:
         raise NotAwarded(earned.reason or "not correct")
     return None if earned.points >= slot.points else earned.points
+
+
+def expect_precheck(module_id: str, slot_id: str) -> None:
+    """The hidden test of a pre-course check item. It holds no key and is graded only from the answer
+    file on the instructor's side (``answers_grader``); run anywhere, it earns nothing and says why."""
+    print(f"{slot_id}: the pre-course check is scored on your facilitator's side, from your answer file.")
+    raise NotAwarded("pre-course check items are scored only from the answer file")

@@ -23,7 +23,15 @@ from affirming_care.grading.course import (
 from affirming_care.grading.gradebook import gradebook
 from affirming_care.grading.roster import RosterImport, import_roster, read_roster
 from affirming_care.loader import ContentError
-from affirming_care.posttest import bank_root, effective_banks, public_bank, public_filename, read_public_bank
+from affirming_care.posttest import (
+    PublicBank,
+    bank_root,
+    effective_banks,
+    public_bank,
+    public_filename,
+    read_public_bank,
+)
+from affirming_care.precheck import PRECHECK, PRECHECK_ITEMS, precheck_public
 
 EXCHANGE_ROOT_MODE = 0o1777
 """nbgrader's exchange root must be writable by every learner (nbgrader resets anything but rwx for
@@ -117,6 +125,19 @@ def _copy_modules(root: Path, source: Path, wanted: list[str], settings: CourseS
     return new_modules
 
 
+def _check_items(items: Path, expected: PublicBank, bank: Path | None) -> None:
+    """The released item file must be the keyless copy of the bank grading will use."""
+    try:
+        shipped = read_public_bank(items) if items.exists() else None
+    except ContentError as exc:
+        raise GradingError(str(exc)) from None
+    if shipped != expected:
+        raise GradingError(
+            f"{items} was not built from this post-test bank. Rebuild the assignments with "
+            f"`affirming_care assignments{' --bank ' + str(bank) if bank else ''}`, then run this again."
+        )
+
+
 def copy_bank(root: Path, source: Path, wanted: list[str], bank: Path | None) -> None:
     """Keep the course's own copy of the post-test bank in ``COURSE/posttest/``, where grading reads it.
 
@@ -130,19 +151,16 @@ def copy_bank(root: Path, source: Path, wanted: list[str], bank: Path | None) ->
         raise GradingError(f"The post-test bank cannot be read:\n{exc}") from None
     folder = root / "posttest"
     folder.mkdir(exist_ok=True, mode=PRIVATE_DIR)
-    for mid in wanted:
+    if PRECHECK in wanted:
+        _check_items(source / PRECHECK / PRECHECK_ITEMS, precheck_public(banks), bank)
+    # The pre-check's items are other variants of every module's slots: grading it needs every bank.
+    for mid in sorted(banks) if PRECHECK in wanted else wanted:
+        if mid == PRECHECK:
+            continue
         if mid not in banks:
             raise GradingError(f"No post-test bank for {mid} (looked in {bank or bank_root()}).")
-        items = source / mid / public_filename(mid)
-        try:
-            shipped = read_public_bank(items) if items.exists() else None
-        except ContentError as exc:
-            raise GradingError(str(exc)) from None
-        if shipped != public_bank(banks[mid]):
-            raise GradingError(
-                f"{items} was not built from this post-test bank. Rebuild the assignments with "
-                f"`affirming_care assignments{' --bank ' + str(bank) if bank else ''}`, then run this again."
-            )
+        if mid in wanted:
+            _check_items(source / mid / public_filename(mid), public_bank(banks[mid]), bank)
         target = folder / f"{mid}.yml"
         origin = Path(bank) if bank is not None and (Path(bank) / f"{mid}.yml").exists() else bank_root()
         shutil.copyfile(origin / f"{mid}.yml", target)
