@@ -222,7 +222,7 @@ def test_answer_files_of_another_module_or_with_unknown_ids_are_reported(graded:
         "no such question in m02: m02-p-nope" in n and "questions of another module: m03-p-elsewhere" in n
         for n in notes["unknown_ids"]
     ), notes["unknown_ids"]
-    assert "no answer file m02-answers.json: every check scores 0" in notes["no_answers"]
+    assert "no answer file m02-answers.json: every post-test item scores 0" in notes["no_answers"]
 
 
 def test_status_shows_autogrades_notes_and_never_contradicts_the_score(graded: dict[str, Any]) -> None:
@@ -230,7 +230,7 @@ def test_status_shows_autogrades_notes_and_never_contradicts_the_score(graded: d
     assert "added code cell after m02_setup" in status["patcher"].notes
     assert status["patcher"].checks_score == graded["all a"]
     for row in status.values():
-        if any("every check scores 0" in n for n in row.notes):
+        if any("every post-test item scores 0" in n for n in row.notes):
             assert row.checks_score == 0, (row.id, row.notes, row.checks_score)
     assert not any("handed in again" in n for row in status.values() for n in row.notes)
 
@@ -329,5 +329,5 @@ def test_answer_notes_come_from_one_read(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.json").write_text(answers_json({}))
     notes = read_submission_answers(tmp_path, MODULE, set()).notes
     assert notes == [
-        "damaged answer file m02-answers.json (is a symbolic link, not a file; it was not followed): every check scores 0"
+        "damaged answer file m02-answers.json (is a symbolic link, not a file; it was not followed): every post-test item scores 0"
     ]

@@ -106,7 +106,7 @@ def test_inspection_names_what_is_wrong_with_each_submission(tmp_path: Path) -> 
     # The answer file is read once, by the grader, which gives its notes with the grade.
     folder = tmp_path / "submitted"
     assert read_submission_answers(folder / "no-answers" / "m02", "m02", set()).notes == [
-        "no answer file m02-answers.json: every check scores 0"
+        "no answer file m02-answers.json: every post-test item scores 0"
     ]
     assert (
         read_submission_answers(folder / "damaged" / "m02", "m02", set())

@@ -122,4 +122,4 @@ def test_the_mini_material_has_two_valid_modules_of_different_sizes(tmp_path: Pa
 
     assert sorted(course.modules) == ["m02", "m04"]
     assert len(course.module("m04").questions) == len(course.module("m02").questions) + 1
-    assert source_modules(mat.source) == ["m02", "m04"]
+    assert source_modules(mat.source) == ["m02", "m04", "pre"]  # and the pre-course check

@@ -112,7 +112,7 @@ def status_table(status: ModuleStatus) -> Table:
     table.add_column("Learner", overflow="fold")
     table.add_column("Name", overflow="fold")
     table.add_column("Submitted", overflow="fold")
-    table.add_column("Checks", justify="right", overflow="fold")
+    table.add_column("Post-test", justify="right", overflow="fold")
     table.add_column("Reflection", overflow="fold")
     table.add_column("Total", justify="right", overflow="fold")
     table.add_column("Notes", overflow="fold")

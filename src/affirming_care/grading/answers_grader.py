@@ -109,9 +109,9 @@ def read_submission_answers(
     answers = read_answers(folder / name, module)
     out = SubmissionAnswers(name, answers)
     if answers is None:
-        out.notes.append(f"no answer file {name}: every check scores 0")
+        out.notes.append(f"no answer file {name}: every post-test item scores 0")
     elif isinstance(answers, DamagedStore):
-        out.notes.append(f"damaged answer file {name} ({answers.reason}): every check scores 0")
+        out.notes.append(f"damaged answer file {name} ({answers.reason}): every post-test item scores 0")
     else:
         unknown = sorted(set(answers.checks) - known)
         if answers.posttest is not None and known_slots is not None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from affirming_care.content import FIT_LABELS
-from affirming_care.grading.course import load_settings, settings_path
+from affirming_care.grading.course import CourseSettings, load_settings, settings_path
 from affirming_care.grading.gradebook import open_gradebook
 from affirming_care.grading.scores import final_score
 from affirming_care.loader import Course, ModuleContent, cached_course
@@ -225,10 +225,15 @@ class Submission:
     """Autograded share of the checks' points (None when the module has no autograded points)."""
     total: float | None
     """Share of all points, once every part is graded (None while a reflection waits)."""
+    passed: bool | None = None
+    """The module's pass rule (``exports.ModuleGrade.verdict``): None while a part waits for a grader."""
 
 
 def gradebook_scores(root: Path) -> tuple[dict[str, list[Submission]], set[str]] | None:
     """Each module's submissions as score shares, and the learners in the gradebook; None if no gradebook."""
+    from affirming_care.grading.exports import module_grade
+
+    settings = load_settings(root) if settings_path(root).exists() else CourseSettings()
     with open_gradebook(root) as gb:
         if gb is None:
             return None
@@ -241,7 +246,9 @@ def gradebook_scores(root: Path) -> tuple[dict[str, list[Submission]], set[str]]
                 total = None
                 if not sub.needs_manual_grade and sub.max_score:
                     total = final_score(sub) / sub.max_score
-                subs.append(Submission(checks=checks, total=total))
+                verdict = module_grade(a, sub, settings.reflection_threshold).verdict(settings.pass_mark)
+                passed = None if verdict == "waiting" else verdict == "passed"
+                subs.append(Submission(checks=checks, total=total, passed=passed))
     return scores, learners
 
 
@@ -377,18 +384,26 @@ def _suppressed(n: int, min_cohort: int, what: str) -> str:
 BAND_LABELS = [f"{10 * i}–{10 * i + 9}%" for i in range(9)] + ["90–100%"]
 
 
+def _passed_words(s: ScoreStats) -> str:
+    if s.kind == "checks":
+        return f"{s.at_pass_mark} of {s.count} at or above the pass mark of {_pct(s.pass_mark)}."
+    return (
+        f"{s.at_pass_mark} of {s.count} passed the module (post-test at or above {_pct(s.pass_mark)} "
+        "and the reflection at or above the rubric threshold)."
+    )
+
+
 def score_alt(label: str, s: ScoreStats) -> str:
     what = (
-        "autograded knowledge-check scores"
+        "autograded post-test scores"
         if s.kind == "checks"
-        else "total scores (checks and graded reflection)"
+        else "total scores (post-test and graded reflection)"
     )
     bands = "; ".join(f"{BAND_LABELS[i]}: {c}" for i, c in enumerate(s.bins) if c)
     median = f" Median {_pct(s.median)}." if s.median is not None else ""
     return (
         f"Bar chart of {what} for {label}, from {s.count} submissions, in bands of ten percentage points. "
-        f"Learners per band: {bands}.{median} {s.at_pass_mark} of {s.count} at or above the pass mark "
-        f"of {_pct(s.pass_mark)}."
+        f"Learners per band: {bands}.{median} {_passed_words(s)}"
     )
 
 
@@ -446,7 +461,7 @@ def draw_scores(s: ScoreStats, label: str, path: Path) -> None:
             va="top",
             transform=ax.get_xaxis_transform(),
         )
-        what = "Knowledge checks (autograded)" if s.kind == "checks" else "Total score (fully graded)"
+        what = "Post-test (autograded)" if s.kind == "checks" else "Total score (fully graded)"
         ax.set_title(f"{_short(label, 60)}: {what}, {s.count} submissions", fontsize=10, loc="left")
         ax.set_ylim(0, max(s.bins) * 1.18 + 0.5)
         for side in ("top", "right"):
@@ -533,6 +548,8 @@ def _add_scores(dash: Dashboard, section: ModuleSection, subs: list[Submission],
         ("total", totals, "these totals come from"),
     ):
         stats = score_stats(section.id, kind, values, dash.pass_mark)  # type: ignore[arg-type]
+        if kind == "total":  # a module passes by its pass rule, not by its total share
+            stats.at_pass_mark = sum(1 for s in subs if s.total is not None and s.passed)
         if stats.count < dash.min_cohort:
             stats.bins, stats.median, stats.at_pass_mark = [], None, 0
             stats.suppressed = _suppressed(stats.count, dash.min_cohort, who)
@@ -698,7 +715,7 @@ th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-ali
 
 
 def _score_block(s: ScoreStats) -> str:
-    heading = "Knowledge checks (autograded)" if s.kind == "checks" else "Total score, once fully graded"
+    heading = "Post-test (autograded)" if s.kind == "checks" else "Total score, once fully graded"
     if s.suppressed:
         return f"<h4>{heading}</h4><p class='note'>{escape(s.suppressed)}</p>"
     rows = "".join(
@@ -707,8 +724,7 @@ def _score_block(s: ScoreStats) -> str:
     median = _pct(s.median) if s.median is not None else "none"
     return (
         f"<h4>{heading}</h4><figure><img src='{escape(s.chart or '')}' alt='{escape(s.alt, quote=True)}'>"
-        f"<figcaption>{s.count} submissions; median {median}; {s.at_pass_mark} of {s.count} at or above the "
-        f"pass mark of {_pct(s.pass_mark)}.</figcaption></figure>"
+        f"<figcaption>{s.count} submissions; median {median}; {_passed_words(s)}</figcaption></figure>"
         "<details><summary>The numbers behind this chart</summary><table><caption>Learners per score band"
         f"</caption><thead><tr><th scope='col'>Score</th><th scope='col'>Learners</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></details>"

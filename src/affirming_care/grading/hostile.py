@@ -161,7 +161,7 @@ def _forged(ctx: Context, kind: str) -> HostileHandIn:
             expected_checks=0.0,
             reflection_written=False,
             canary=canary,
-            autograde="no answer file: every check scores 0; the added cell is reported and never run",
+            autograde="no answer file: every post-test item scores 0; the added cell is reported and never run",
         )
     answers, score = clicked_first_everywhere(ctx.module, load_banks(ctx.root / "posttest")[ctx.mid])
     files = {
@@ -188,7 +188,7 @@ def _linked(ctx: Context, kind: str) -> HostileHandIn:
         links={store_filename(ctx.mid): str(target)},
         reflection_written=False,
         findings=[intake.LINK],
-        autograde="the link is not followed: no answer file, every check scores 0",
+        autograde="the link is not followed: no answer file, every post-test item scores 0",
     )
 
 
@@ -209,7 +209,7 @@ def build(ctx: Context, kind: str) -> HostileHandIn:
     elif kind == "oversized_answer_file":
         full.files[answers] = oversized(complete[answers], ctx.answer_limit)
         full.expected_checks, full.findings, full.reflection_written = 0.0, [intake.TOO_LARGE], False
-        full.autograde = "the answer file is refused at collect: every check scores 0"
+        full.autograde = "the answer file is refused at collect: every post-test item scores 0"
     elif kind == "nested_archive":
         full.extra = {"more-work.zip": nested_zip(ctx.mid, complete[nb_name])}
         full.findings = [intake.NESTED]

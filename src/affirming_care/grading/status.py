@@ -149,7 +149,8 @@ def _add_grades(ctx: _Context, row: LearnerStatus, sub: Any) -> None:
     row.score = final_score(sub)
     if row.checks_score:  # a grader gave check points by hand since: the autograde note is no longer true
         row.notes = [
-            n.replace(": every check scores 0", ": checks scored 0 when autograded") for n in row.notes
+            n.replace(": every post-test item scores 0", ": post-test items scored 0 when autograded")
+            for n in row.notes
         ]
     if row.submitted and row.id not in ctx.record and changed_since_record(ctx.root, ctx.module, row.id, {}):
         row.notes.append("handed in again after autograding: run autograde again")
