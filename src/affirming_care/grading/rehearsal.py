@@ -827,7 +827,9 @@ def rehearse(
         source=source,
         use_existing_folder=use_existing_folder,
     )
-    modules = modules or sorted(settings.modules)
+    modules = modules or sorted(
+        m for m in settings.modules if m != PRECHECK
+    )  # the pre-check: hand_in_prechecks
     course = cached_course()
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
     dues = {mid: _due_date(root, mid, due_default) for mid in modules}
