@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from affirming_care.loader import cached_course
 from affirming_care.testing import build_book
@@ -37,11 +39,25 @@ def answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole book, built once per test session into a temporary folder, warnings as errors.
+    """The whole book, built once per test run into a temporary folder, warnings as errors.
 
-    Shared by tests/test_book.py and the browser tests in tests/browser/.
+    Shared by tests/test_book.py, tests/test_lms_package.py and the browser tests in tests/browser/.
+    Under pytest-xdist (``-n 2``) the workers share one build: the first to need it builds it
+    in the run's common temporary folder while holding a lock; the others wait and reuse it.
     """
-    out = tmp_path_factory.mktemp("book")
-    result = build_book(out, tmp_path_factory.mktemp("book-answers"))
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _build_book_once(tmp_path_factory.mktemp("book"), tmp_path_factory.mktemp("book-answers"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    with FileLock(shared / "book.lock"):
+        html = shared / "book" / "_build" / "html"
+        if (shared / "book.built").exists():
+            return html
+        _build_book_once(shared / "book", shared / "book-answers")
+        (shared / "book.built").touch()
+        return html
+
+
+def _build_book_once(out: Path, answers: Path) -> Path:
+    result = build_book(out, answers)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return out / "_build" / "html"
