@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -61,3 +62,49 @@ def _build_book_once(out: Path, answers: Path) -> Path:
     result = build_book(out, answers)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return out / "_build" / "html"
+
+
+# The longest modules by `--durations` (setup included), longest first; other slow modules follow them.
+LONGEST = (
+    "tests/test_grading_hostile_e2e.py",
+    "tests/test_grading_e2e.py",
+    "tests/browser/test_book_in_browser.py",
+    "tests/test_dashboard.py",
+    "tests/browser/test_formgrader_in_browser.py",
+    "tests/test_grading_noexec.py",
+    "tests/test_lms_package.py",
+)
+
+
+def _longest_first(scope: list[pytest.Item]) -> int:
+    path = scope[0].nodeid.split("::")[0]
+    return LONGEST.index(path) if path in LONGEST else len(LONGEST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadscope --no-loadscope-reorder``), hand the
+    slow modules out first, so that no long one starts last while the other worker sits idle.
+
+    A module is slow when it has a ``slow`` test. Those that use the built book alternate with
+    those that do not, so one worker builds the book while the other grades; the LONGEST go first. Each module's (and
+    each notebook's) items keep their order; run in one process, nothing is reordered.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return
+    scopes: dict[str, list[pytest.Item]] = {}
+    for item in items:  # a scope as pytest-xdist's loadscope splits it
+        scopes.setdefault(item.nodeid.rsplit("::", 1)[0], []).append(item)
+    book: list[list[pytest.Item]] = []
+    other: list[list[pytest.Item]] = []
+    rest: list[list[pytest.Item]] = []
+    for scope in scopes.values():
+        if not any(item.get_closest_marker("slow") for item in scope):
+            rest.append(scope)
+        elif any("built_book" in getattr(item, "fixturenames", ()) for item in scope):
+            book.append(scope)
+        else:
+            other.append(scope)
+    book.sort(key=_longest_first)
+    other.sort(key=_longest_first)
+    slow = [s for pair in itertools.zip_longest(book, other) for s in pair if s is not None]
+    items[:] = [item for scope in slow + rest for item in scope]
