@@ -21,6 +21,9 @@ course: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	  $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/m00-welcome.ipynb
 
+## pytest runs in TEST_WORKERS processes (pytest-xdist); each module, and each notebook, stays in one,
+## so its module-scoped fixtures are made once. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
 ## Run every test: lint, content validation, unit tests, notebooks (nbval), nbgrader, the book, the browser.
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks book/_theme
@@ -28,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/mypy src/affirming_care
 	$(BIN)/affirming_care check
 	$(BIN)/affirming_care assignments --check
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # JupyterHub's proxy for the JupyterHub test: configurable-http-proxy, pinned in deploy/proxy (Node.js, npm).
 PROXY  := deploy/proxy/node_modules/.bin/configurable-http-proxy

@@ -30,25 +30,33 @@ def axe_script() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
+# One axe run over the union of two rule sets, chosen by axe's own ruleShouldRun: the rules a run
+# limited to the WCAG tags would use (that includes target-size, off by default) and the rules a
+# default run would use. The same findings as running axe twice, in less than half the time.
+AXE_ONCE = """async tags => {
+    const page = {page: true};
+    const chosen = options => axe._audit.rules.filter(r => axe.utils.ruleShouldRun(r, page, options)).map(r => r.id);
+    const wcag = chosen({runOnly: {type: 'tag', values: tags}});
+    const usual = chosen({});
+    const values = [...new Set([...wcag, ...usual])];
+    const result = await axe.run(document, {runOnly: {type: 'rule', values}, resultTypes: ['violations']});
+    return {wcag, usual, violations: result.violations};
+}"""
+
+
 def run_axe(page: Any) -> list[str]:
     """Every WCAG 2.x A/AA failure, and every serious or critical violation of any rule, on the page."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_script())
-    wcag = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
-    every = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    found = page.evaluate(AXE_ONCE, WCAG_TAGS)
+    assert found["wcag"] and found["usual"], found  # axe chose rules: the check can fail
     problems = []
-    for v in wcag["violations"]:
-        problems.append(
-            f"WCAG {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        )
-    for v in every["violations"]:
-        if v["impact"] in ("serious", "critical"):
-            problems.append(
-                f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            )
+    for v in found["violations"]:
+        where = [n["target"] for n in v["nodes"]][:3]
+        if v["id"] in found["wcag"]:
+            problems.append(f"WCAG {v['id']} ({v['impact']}): {v['help']} — {where}")
+        if v["id"] in found["usual"] and v["impact"] in ("serious", "critical"):
+            problems.append(f"{v['id']} ({v['impact']}): {v['help']} — {where}")
     return sorted(set(problems))
 
 
@@ -164,6 +172,23 @@ def test_axe_finds_nothing_in_the_interactive_states(site: str, page: Any) -> No
     page.get_by_role("button", name="Clear my answers for this module").click()
 
     assert run_axe(page) == []
+
+
+def test_axe_reports_problems_planted_on_a_page_by_both_rule_sets(site: str, page: Any) -> None:
+    """The control for the two tests above: one axe run still finds a WCAG-only failure (target-size,
+    which a default run skips) and serious violations of the usual rules."""
+    page.goto(site + MODULE_PAGE, wait_until="networkidle")
+    page.evaluate(
+        """() => document.body.insertAdjacentHTML('afterbegin', '<img src="data:,">'
+            + '<button style="position:absolute;top:0;left:0;width:8px;height:8px;padding:0;border:0"></button>'
+            + '<button style="position:absolute;top:0;left:9px;width:8px;height:8px;padding:0;border:0">b</button>')"""
+    )
+
+    found = run_axe(page)
+
+    assert any(p.startswith("WCAG target-size (serious)") for p in found), found
+    assert any(p.startswith("WCAG image-alt (critical)") for p in found), found
+    assert any(p.startswith("button-name (critical)") for p in found), found
 
 
 # A case and a check, by mouse ---------------------------------------------------------------------------
