@@ -200,7 +200,7 @@ def shoot(base: str, root: Path, notebook_id: str, learner: str) -> None:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto((root / "feedback" / learner / MODULE / f"{MODULE}.html").as_uri())
         page.wait_for_timeout(800)
-        for part, name in (("Part-A", "feedback-checks.png"), ("Part-B", "feedback-reflection.png")):
+        for part, name in (("ac-ptf-title", "feedback-posttest.png"), ("Part-B", "feedback-reflection.png")):
             page.evaluate(
                 f"[...document.querySelectorAll('h2')].find(h => h.id.startsWith('{part}'))"
                 ".scrollIntoView({block: 'start'})"
