@@ -132,7 +132,7 @@ def test_init_copies_config_and_source_and_imports_the_roster(tmp_path: Path, mi
         root, source=mat.source, roster=write(tmp_path, GOOD), exchange=tmp_path / "exchange"
     )
 
-    assert result.modules == ["m02", "m04"] and result.roster is not None
+    assert result.modules == ["m02", "m04", "pre"] and result.roster is not None
     assert result.roster.added == ["ana.kim", "ben.silva"]
     assert (root / "source" / "m04" / "m04.ipynb").exists()
     config = (root / "nbgrader_config.py").read_text()

@@ -32,7 +32,7 @@ import random
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -792,6 +792,11 @@ def _write_manifest(root: Path, modules: list[str], plan: list[Planned], prechec
     return manifest
 
 
+def _module_ids(known: Iterable[str]) -> list[str]:
+    """The modules to rehearse: every one but the pre-course check (``hand_in_prechecks`` does that)."""
+    return sorted(m for m in known if m != PRECHECK)
+
+
 def rehearse(
     root: Path,
     *,
@@ -827,9 +832,7 @@ def rehearse(
         source=source,
         use_existing_folder=use_existing_folder,
     )
-    modules = modules or sorted(
-        m for m in settings.modules if m != PRECHECK
-    )  # the pre-check: hand_in_prechecks
+    modules = modules or _module_ids(settings.modules)
     course = cached_course()
     due_default = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) - timedelta(days=1)
     dues = {mid: _due_date(root, mid, due_default) for mid in modules}
