@@ -12,7 +12,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
 from affirming_care.anchors import QUALITIES, course_anchors
@@ -29,6 +28,8 @@ from affirming_care.grading.calibration import (
 )
 from affirming_care.grading.course import SOURCE
 from affirming_care.grading.init import init_course
+from affirming_care.loader import load_course
+from affirming_care.store import AnswerFile, ReflectionRecord
 from test_grading_support import BIN
 
 CRITERIA = ["accuracy", "self-awareness", "client-centred", "application"]
@@ -216,13 +217,13 @@ ROSTER = "id,first_name,last_name,email\nana.kim,Ana,Kim,\nben.silva,Ben,Silva,\
 
 
 def hand_in(root: Path, sid: str, text: str) -> None:
-    nb = nbformat.read(SOURCE / "m02" / "m02.ipynb", as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "m02_reflection":
-            cell.source = text
+    """A hand-in whose reflection, as learners now write it, is in the answer file."""
     folder = root / "submitted" / sid / "m02"
     folder.mkdir(parents=True)
-    nbformat.write(nb, folder / "m02.ipynb")
+    shutil.copy(SOURCE / "m02" / "m02.ipynb", folder / "m02.ipynb")
+    rid = load_course().module("m02").reflection.id
+    answers = AnswerFile(module="m02", reflections={rid: ReflectionRecord(text=text)})
+    (folder / "m02-answers.json").write_text(answers.model_dump_json())
 
 
 def test_setup_writes_anonymised_shuffled_items_sheets_and_a_separate_key(tmp_path: Path) -> None:

@@ -506,7 +506,14 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--pass-mark", type=_pass_mark, metavar="PERCENT", help="pass mark for completion (default 75)"
     )
-    p.add_argument("--source", type=Path, default=SOURCE, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--source",
+        type=Path,
+        default=SOURCE,
+        metavar="DIR",
+        help="the source assignments (default: assignments/source of the course's checkout; "
+        "the learner edition has none, so point at a checkout's)",
+    )
     p.add_argument(
         "--bank",
         type=Path,

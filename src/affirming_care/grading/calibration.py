@@ -36,8 +36,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
-
 from affirming_care.grading.course import GradingError, load_settings
 
 if TYPE_CHECKING:
@@ -264,21 +262,25 @@ def anonymise(text: str, names: Sequence[str]) -> str:
 def cohort_reflections(root: Path, module: str) -> list[tuple[str, str]]:
     """(learner id, reflection text) for each submission of ``module`` with a written reflection.
 
-    Read from ``submitted/`` as JSON with nbformat; no cell is run.
+    The reflection is typed into the answer file (issue 11), so it is read from each hand-in's
+    ``submitted/LEARNER/MODULE/MODULE-answers.json`` through the one reader; nothing is run, and a
+    damaged or foreign file is skipped (the status command reports it).
     """
+    from affirming_care.loader import cached_course
+    from affirming_care.store import DamagedStore, read_answer_file, store_filename
+
+    reflection = cached_course().module(module).reflection
+    if reflection is None:
+        return []
     out = []
-    for nb_path in sorted((root / "submitted").glob(f"*/{module}/{module}.ipynb")):
+    for path in sorted((root / "submitted").glob(f"*/{module}/{store_filename(module)}")):
         try:
-            nb = nbformat.read(nb_path, as_version=4)
-        except Exception:  # a damaged notebook: the status command reports it; here it is skipped
+            data = read_answer_file(path, module)
+        except DamagedStore:
             continue
-        for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if (
-                meta.get("grade_id") == f"{module}_reflection"
-                and cell.source.strip().lower() not in PLACEHOLDERS
-            ):
-                out.append((nb_path.parents[1].name, cell.source.strip()))
+        record = data.reflections.get(reflection.id) if data is not None else None
+        if record is not None and record.text.strip().lower() not in PLACEHOLDERS:
+            out.append((path.parents[1].name, record.text.strip()))
     return out
 
 
