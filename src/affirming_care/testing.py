@@ -102,5 +102,6 @@ def axe_violations(page: Page, selector: str | None = None) -> list[dict[str, An
 def axe_summary(violations: list[dict[str, Any]]) -> list[str]:
     """One line per violation, for an assertion message: rule, impact, help and where (three nodes)."""
     return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
     ]
