@@ -53,7 +53,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 def axe_script() -> str:
     """axe-core, as bundled in the axe-playwright-python package (PyPI): never from a CDN."""
-    import axe_playwright_python
+    import axe_playwright_python  # type: ignore[import-untyped]  # no type information
 
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
