@@ -8,54 +8,28 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
 from affirming_care.store import AnswerFile
+from affirming_care.testing import axe_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 MODULE_PAGE = "notebooks/m02-two-mistakes.html"
 STORE_KEY = "affirming-care:answers:m02"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-
-
-def axe_script() -> str:
-    """axe-core, as bundled in the axe-playwright-python package (PyPI): never from a CDN."""
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
-
-
-# One axe run over the union of two rule sets, chosen by axe's own ruleShouldRun: the rules a run
-# limited to the WCAG tags would use (that includes target-size, off by default) and the rules a
-# default run would use. The same findings as running axe twice, in less than half the time.
-AXE_ONCE = """async tags => {
-    const page = {page: true};
-    const chosen = options => axe._audit.rules.filter(r => axe.utils.ruleShouldRun(r, page, options)).map(r => r.id);
-    const wcag = chosen({runOnly: {type: 'tag', values: tags}});
-    const usual = chosen({});
-    const values = [...new Set([...wcag, ...usual])];
-    const result = await axe.run(document, {runOnly: {type: 'rule', values}, resultTypes: ['violations']});
-    return {wcag, usual, violations: result.violations};
-}"""
 
 
 def run_axe(page: Any) -> list[str]:
     """Every WCAG 2.x A/AA failure, and every serious or critical violation of any rule, on the page."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=axe_script())
-    found = page.evaluate(AXE_ONCE, WCAG_TAGS)
-    assert found["wcag"] and found["usual"], found  # axe chose rules: the check can fail
     problems = []
-    for v in found["violations"]:
+    for v in axe_violations(page):
         where = [n["target"] for n in v["nodes"]][:3]
-        if v["id"] in found["wcag"]:
+        if v["wcag"]:
             problems.append(f"WCAG {v['id']} ({v['impact']}): {v['help']} — {where}")
-        if v["id"] in found["usual"] and v["impact"] in ("serious", "critical"):
+        if v["usual"] and v["impact"] in ("serious", "critical"):
             problems.append(f"{v['id']} ({v['impact']}): {v['help']} — {where}")
     return sorted(set(problems))
 
