@@ -53,15 +53,9 @@ c.Execute.timeout = 120
 # hand-in runs, no kernel starts), so `nbgrader autograde` and the formgrader's autograde button
 # grade as `affirming_care grade autograde` does. nbgrader's list, with Execute, is
 # affirming_care.grading.answers_grader.EXECUTING: it runs every cell a learner handed in, as you.
-c.Autograde.autograde_preprocessors = [
-    "affirming_care.grading.answers_grader.GradeFromAnswerFile",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+from affirming_care.grading.answers_grader import NO_EXECUTION  # noqa: E402
+
+c.Autograde.autograde_preprocessors = list(NO_EXECUTION)
 
 # --- Learner text is data, never markup (issue 9, item 3) -------------------------------------------
 # nbgrader's own sanitising steps, in nbgrader 0.9's order, then ours: every Markdown and raw cell

@@ -27,7 +27,7 @@ from affirming_care.grading.feedback import FORBIDDEN_IN_FEEDBACK
 from affirming_care.grading.rehearsal import SPECIAL, synthetic_roster, write_roster
 from affirming_care.loader import cached_course, load_course
 from affirming_care.posttest import load_banks, score_hand_in
-from affirming_care.store import DamagedStore, read_answer_file, store_filename
+from affirming_care.store import DamagedStore, PostTestRecord, read_answer_file, store_filename
 from test_grading_support import Material, grade, material
 
 pytestmark = pytest.mark.slow
@@ -140,29 +140,29 @@ def rows(cycle: dict[str, Any], module: str, key: str = "status") -> dict[str, d
     return {r["id"]: r for r in cycle[key][module]["learners"]}
 
 
-def expected_checks(cycle: dict[str, Any], module: str, learner: str) -> float:
-    """From the answer file the learner handed in and the course's post-test bank, not from nbgrader."""
+def handed_in_posttest(cycle: dict[str, Any], module: str, learner: str) -> PostTestRecord | None:
+    """The post-test section of the answer file the learner handed in (None: none readable)."""
     path = cycle["root"] / "submitted" / learner / module / store_filename(module)
     try:
         data = read_answer_file(path)
     except DamagedStore:
-        return 0.0
-    if data is None:
-        return 0.0
-    if data.posttest is None:
+        return None
+    return data.posttest if data is not None else None
+
+
+def expected_checks(cycle: dict[str, Any], module: str, learner: str) -> float:
+    """From the answer file the learner handed in and the course's post-test bank, not from nbgrader."""
+    record = handed_in_posttest(cycle, module, learner)
+    if record is None:
         return 0.0
     bank = load_banks(cycle["root"] / "posttest")[module]
-    return float(score_hand_in(bank, data.posttest.seed, data.posttest.answers).earned)
+    return float(score_hand_in(bank, record.seed, record.answers).earned)
 
 
 def answered_slots(cycle: dict[str, Any], module: str, learner: str) -> int:
     """How many post-test items the learner's answer file answers (each worth one point as shipped)."""
-    path = cycle["root"] / "submitted" / learner / module / store_filename(module)
-    try:
-        data = read_answer_file(path)
-    except DamagedStore:
-        return 0
-    return len(data.posttest.answers) if data is not None and data.posttest is not None else 0
+    record = handed_in_posttest(cycle, module, learner)
+    return len(record.answers) if record is not None else 0
 
 
 def test_every_step_ran_and_printed_its_summary(cycle: dict[str, Any]) -> None:

@@ -236,27 +236,31 @@ def build_assignment(
     if mod.reflection is None:
         raise ValueError(f"{mid} has no reflection.yml; every module's assignment needs one")
     bank = bank or effective_banks()[mid]
+    cells = _intro_cells(course, mod, bank, notebooks) + _posttest_cells(mid, bank)
+    cells += _reflection_cells(course, mod)
+    if mid == EVALUATION_MODULE:
+        cells += evaluation_cells(mid)  # issue 13: the course evaluation travels with the capstone
+    return assemble(mid, cells)
+
+
+def assemble(mid: str, cells: list[Any], id_digits: int = 2) -> nbformat.NotebookNode:
+    """An assignment notebook: ``cells``, then the "Before you submit" cell, with stable cell ids.
+
+    Shared by the module assignments and the pre-course check (``precheck``), which names its
+    answer file the same way (``store_filename``).
+    """
     nb: nbformat.NotebookNode = new_notebook()
     nb.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
     }
-    cells = _intro_cells(course, mod, bank, notebooks) + _posttest_cells(mid, bank)
-    cells += _reflection_cells(course, mod)
-    if mid == EVALUATION_MODULE:
-        cells += evaluation_cells(mid)  # issue 13: the course evaluation travels with the capstone
-    cells.append(
-        _nbgrader(
-            new_markdown_cell(
-                "## Before you submit\n\nSave the notebook (Ctrl+S or Cmd+S). Check that "
-                f"`{store_filename(mid)}` is in the same folder. Then submit as your facilitator has shown you."
-            ),
-            f"{mid}_submit",
-        )
+    submit = new_markdown_cell(
+        "## Before you submit\n\nSave the notebook (Ctrl+S or Cmd+S). Check that "
+        f"`{store_filename(mid)}` is in the same folder. Then submit as your facilitator has shown you."
     )
-    nb.cells = cells
+    nb.cells = [*cells, _nbgrader(submit, f"{mid}_submit")]
     for n, cell in enumerate(nb.cells):
-        cell["id"] = f"{mid}-{n:02d}"
+        cell["id"] = f"{mid}-{n:0{id_digits}d}"
     return nb
 
 

@@ -297,20 +297,14 @@ def build_precheck_assignment(banks: Mapping[str, Bank], titles: Mapping[str, st
     course folder; points are the slot's). ``titles`` (module id: title) names each module's
     heading; without it the heading is "Module N". No outputs.
 
-    TODO(issue 13, lead): ``affirming_care assignments`` writes this with ``pre-posttest.json``
-    (:func:`write_precheck_public`); ``affirming_care.grading.expect_precheck`` and the grader's
-    answer-file path score it (:func:`full_variant` gives the keyed variant).
+    ``affirming_care assignments`` writes it with ``pre-posttest.json``; the grader scores its
+    ``expect_precheck`` cells from the answer file (:func:`full_variant` gives the keyed variant).
     """
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    from nbformat.v4 import new_code_cell, new_markdown_cell
 
-    from affirming_care.assignments import _nbgrader
+    from affirming_care.assignments import _nbgrader, assemble
 
     slots = precheck_slots(banks)
-    nb = new_notebook()
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    }
     cells = [
         _nbgrader(
             new_markdown_cell(INTRO.format(n=len(slots), answers=PRECHECK_ANSWERS)),
@@ -326,16 +320,4 @@ def build_precheck_assignment(banks: Mapping[str, Bank], titles: Mapping[str, st
         for _, sid in (s for s in slots if s[0] == mid):
             number += 1
             cells += _item_cells(mid, banks[mid].slot(sid), number)
-    cells.append(
-        _nbgrader(
-            new_markdown_cell(
-                "## Before you submit\n\nSave the notebook (Ctrl+S or Cmd+S). Check that "
-                f"`{PRECHECK_ANSWERS}` is in the same folder. Then submit as your facilitator has shown you."
-            ),
-            f"{PRECHECK}_submit",
-        )
-    )
-    nb.cells = cells
-    for n, cell in enumerate(nb.cells):
-        cell["id"] = f"{PRECHECK}-{n:03d}"
-    return nb
+    return assemble(PRECHECK, cells, id_digits=3)

@@ -218,7 +218,42 @@ class VignetteWidget(_EngineWidget):
         return render.vignette_html(self.v, self.summaries)
 
 
-class CheckWidget(_EngineWidget):
+class _OptionsWidget(_EngineWidget):
+    """What a practice check and a post-test item share: ticks set by clicking, saved as option ids.
+
+    Subclasses say which ids are valid (``_validate``) and where an answer is kept (``_save``).
+    """
+
+    selected: set[str]
+
+    def _validate(self, option_ids: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def _save(self, selected: list[str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def keep(self, event: Any) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("selected"), list):
+            raise ValueError("expected {'selected': [option ids]}")
+        selected = self._validate([str(x) for x in event["selected"]])
+        record = self._save(selected)
+        self.selected = set(selected)
+        self.record = record
+
+    def select(self, *option_ids: str) -> None:
+        """Set the ticks (without saving them yet), as clicking the options does."""
+        if option_ids:
+            self._validate(list(option_ids))
+        self.selected = set(option_ids)
+
+    def submit(self) -> None:
+        """Save the ticks as the answer, as "Check my answer" (or "Save my answer") does."""
+        reply = self.receive({"type": "save", "id": 0, "event": {"selected": sorted(self.selected)}})
+        if not reply["ok"]:
+            raise ValueError(reply["error"])
+
+
+class CheckWidget(_OptionsWidget):
     """A knowledge check answered by clicking.
 
     In a learning notebook it explains the chosen options at once. In a graded assignment
@@ -245,25 +280,8 @@ class CheckWidget(_EngineWidget):
             raise ValueError("choose an answer first")
         return sorted(set(option_ids))
 
-    def keep(self, event: Any) -> None:
-        if not isinstance(event, dict) or not isinstance(event.get("selected"), list):
-            raise ValueError("expected {'selected': [option ids]}")
-        selected = self._validate([str(x) for x in event["selected"]])
-        record = self.store.answer_check(self.q.id, selected)  # the store keeps the first attempt
-        self.selected = set(selected)
-        self.record = record.model_dump()
-
-    def select(self, *option_ids: str) -> None:
-        """Set the ticks (without saving them yet), as clicking the options does."""
-        if option_ids:
-            self._validate(list(option_ids))
-        self.selected = set(option_ids)
-
-    def submit(self) -> None:
-        """Save the ticks as the answer, as "Check my answer" (or "Save my answer") does."""
-        reply = self.receive({"type": "save", "id": 0, "event": {"selected": sorted(self.selected)}})
-        if not reply["ok"]:
-            raise ValueError(reply["error"])
+    def _save(self, selected: list[str]) -> dict[str, Any]:
+        return self.store.answer_check(self.q.id, selected).model_dump()  # the store keeps the first attempt
 
     @property
     def answered(self) -> bool:
@@ -279,7 +297,7 @@ class CheckWidget(_EngineWidget):
         return render.question_html(self.q, self.number, reveal=not self.graded, summaries=summaries)
 
 
-class PostTestWidget(_EngineWidget):
+class PostTestWidget(_OptionsWidget):
     """One item of a module's post-test (issue 11), in the engine's check component, post-test mode.
 
     The variant and the order of its options are drawn from the learner's seed
@@ -322,25 +340,9 @@ class PostTestWidget(_EngineWidget):
             raise ValueError("choose an answer first")
         return sorted(set(option_ids))
 
-    def keep(self, event: Any) -> None:
-        if not isinstance(event, dict) or not isinstance(event.get("selected"), list):
-            raise ValueError("expected {'selected': [option ids]}")
-        selected = self._validate([str(x) for x in event["selected"]])
+    def _save(self, selected: list[str]) -> dict[str, Any]:
         self.store.answer_posttest(self.slot_id, selected)
-        self.selected = set(selected)
-        self.record = {"selected": selected}
-
-    def select(self, *option_ids: str) -> None:
-        """Set the ticks (without saving them yet), as clicking the options does."""
-        if option_ids:
-            self._validate(list(option_ids))
-        self.selected = set(option_ids)
-
-    def submit(self) -> None:
-        """Save the ticks as the answer, as "Save my answer" does."""
-        reply = self.receive({"type": "save", "id": 0, "event": {"selected": sorted(self.selected)}})
-        if not reply["ok"]:
-            raise ValueError(reply["error"])
+        return {"selected": selected}
 
     @property
     def answered(self) -> bool:
